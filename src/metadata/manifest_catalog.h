@@ -1,0 +1,70 @@
+#pragma once
+// ManifestCatalog: repositories, manifests (raw bytes exactly as pushed), tags and the references
+// between manifests and blobs / child manifests / subjects. The data plane serves reads from an
+// in-memory index (registry/registry_index) built with load(); this store is its durable copy, so
+// every write here must be durable when it returns OK. Thread-safe.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/digest.h"
+#include "common/result.h"
+
+namespace berth::metadata {
+
+struct ManifestRow {
+  Digest digest;
+  std::string mediaType;
+  std::string artifactType;       // empty when none
+  std::optional<Digest> subject;  // the manifest this one refers to (referrers API)
+  std::string bytes;              // exactly as pushed
+  std::vector<Digest> blobRefs;   // config + layers
+  std::vector<Digest> manifestRefs;  // children of an index
+  std::int64_t createdUnixSeconds = 0;
+};
+
+/// Callbacks for load(); any may be empty. Order: all repositories, then manifests, then tags,
+/// then blob links.
+struct CatalogVisitor {
+  std::function<void(std::string_view repository)> repository;
+  std::function<void(std::string_view repository, ManifestRow&& row)> manifest;
+  std::function<void(std::string_view repository, std::string_view tag, const Digest& digest)> tag;
+  std::function<void(std::string_view repository, const Digest& digest)> blobLink;
+};
+
+class ManifestCatalog {
+ public:
+  virtual ~ManifestCatalog() = default;
+
+  /// Stores the manifest in the repository (created if absent) and, when `tag` is non-null,
+  /// points the tag at it, in one transaction. Putting an existing digest again is OK and only
+  /// moves the tag.
+  virtual Status putManifest(std::string_view registry, std::string_view repository,
+                             const ManifestRow& row, const std::string* tag) = 0;
+  /// Deletes a manifest and every tag pointing at it; kManifestUnknown if absent.
+  virtual Status deleteManifest(std::string_view registry, std::string_view repository,
+                                const Digest& digest) = 0;
+  /// Deletes one tag (the manifest stays); kManifestUnknown if absent.
+  virtual Status deleteTag(std::string_view registry, std::string_view repository,
+                           std::string_view tag) = 0;
+  /// Records that the blob is part of the repository (after an upload or mount); idempotent.
+  /// Creates the repository if absent.
+  virtual Status linkBlob(std::string_view registry, std::string_view repository,
+                          const Digest& digest) = 0;
+  /// Removes a blob link; idempotent.
+  virtual Status unlinkBlob(std::string_view registry, std::string_view repository,
+                            const Digest& digest) = 0;
+  /// Deletes a repository with its manifests, tags and links; idempotent.
+  virtual Status deleteRepository(std::string_view registry, std::string_view repository) = 0;
+  /// Deletes everything recorded for a registry; idempotent.
+  virtual Status deleteRegistry(std::string_view registry) = 0;
+
+  /// Visits the registry's whole catalog (see CatalogVisitor for the order).
+  virtual Status load(std::string_view registry, const CatalogVisitor& visitor) = 0;
+};
+
+}  // namespace berth::metadata
