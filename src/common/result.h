@@ -103,3 +103,12 @@ inline Status okStatus() { return Status{}; }
       return ::berth::fail(std::move(berth_try_result_).error()); \
     }                                                 \
   } while (false)
+
+// The same inside a coroutine returning awaitable<Status> / awaitable<Result<T>>.
+#define BERTH_TRY_CO(expr)                                        \
+  do {                                                            \
+    auto berth_try_result_ = (expr);                              \
+    if (!berth_try_result_.ok()) {                                \
+      co_return ::berth::fail(std::move(berth_try_result_).error()); \
+    }                                                             \
+  } while (false)

@@ -1,0 +1,35 @@
+#include "cli/daemon_options.h"
+
+namespace berth::cli {
+
+std::vector<FlagSpec> daemonFlags() {
+  return {
+      {"--config", "-c", true, "YAML configuration file (see docs/configuration.md)", "FILE"},
+      {"--listen", "", true, "address to serve on, overrides 'listen' (e.g. 0.0.0.0:5000)", "ADDR:PORT"},
+      {"--data-dir", "", true, "where blobs and metadata live, overrides 'data_dir'", "DIR"},
+      {"--domain", "", true, "DNS domain of login servers, overrides 'domain'", "DOMAIN"},
+      {"--log-level", "", true, "debug, info, warn or error", "LEVEL"},
+      {"--help", "-h", false, "show this help", ""},
+  };
+}
+
+Result<daemon::Config> daemonConfig(const ParsedArgs& args) {
+  daemon::Config config;
+  if (auto file = args.value("--config")) {
+    auto loaded = daemon::loadConfig(*file);
+    if (!loaded.ok()) return loaded.error();
+    config = std::move(*loaded);
+  }
+  if (auto v = args.value("--listen")) config.listen = {*v};
+  if (auto v = args.value("--data-dir")) config.dataDir = *v;
+  if (auto v = args.value("--domain")) config.domain = *v;
+  if (auto v = args.value("--log-level")) {
+    if (!parseLogLevel(*v, config.logLevel)) {
+      return fail(Errc::kInvalidParameter, "--log-level must be debug, info, warn or error");
+    }
+  }
+  BERTH_TRY(daemon::validateConfig(config));
+  return config;
+}
+
+}  // namespace berth::cli

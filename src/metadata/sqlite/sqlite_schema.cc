@@ -1,0 +1,155 @@
+#include "metadata/sqlite/sqlite_schema.h"
+
+#include <array>
+#include <string>
+
+namespace berth::metadata::sqlite {
+namespace {
+
+// Version 1. Design notes:
+// - STRICT tables, so a TEXT bound where a BLOB belongs (or the reverse) fails loudly instead of
+//   being silently coerced; manifest bytes must come back byte-exact.
+// - Children reference their parents with ON DELETE CASCADE, so deleting a repository or a
+//   manifest removes its tags, references and links in the same statement, and nothing can be
+//   left dangling by a forgotten DELETE. Each foreign key has an index whose prefix matches it,
+//   so a cascade is a range delete rather than a table scan.
+// - Every key starts with the registry, so load() for one registry is a range scan in key order.
+// - manifests keeps its rowid: rows carry the manifest bytes, which would bloat the interior
+//   pages of a WITHOUT ROWID b-tree; the small tables are WITHOUT ROWID.
+// - Reference rows keep their position: a manifest may list the same layer twice and the order
+//   of config + layers is part of what was pushed.
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE IF NOT EXISTS repositories (
+  registry TEXT NOT NULL,
+  name     TEXT NOT NULL,
+  PRIMARY KEY (registry, name)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS manifests (
+  registry      TEXT NOT NULL,
+  repository    TEXT NOT NULL,
+  digest        TEXT NOT NULL,
+  media_type    TEXT NOT NULL,
+  artifact_type TEXT NOT NULL,
+  subject       TEXT,
+  bytes         BLOB NOT NULL,
+  created_at    INTEGER NOT NULL,
+  PRIMARY KEY (registry, repository, digest),
+  FOREIGN KEY (registry, repository) REFERENCES repositories (registry, name) ON DELETE CASCADE
+) STRICT;
+
+-- The referrers API asks "which manifests in this repository name this subject".
+CREATE INDEX IF NOT EXISTS manifests_by_subject
+  ON manifests (registry, repository, subject) WHERE subject IS NOT NULL;
+
+CREATE TABLE IF NOT EXISTS manifest_blob_refs (
+  registry        TEXT NOT NULL,
+  repository      TEXT NOT NULL,
+  manifest_digest TEXT NOT NULL,
+  position        INTEGER NOT NULL,
+  digest          TEXT NOT NULL,
+  PRIMARY KEY (registry, repository, manifest_digest, position),
+  FOREIGN KEY (registry, repository, manifest_digest)
+    REFERENCES manifests (registry, repository, digest) ON DELETE CASCADE
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS manifest_manifest_refs (
+  registry        TEXT NOT NULL,
+  repository      TEXT NOT NULL,
+  manifest_digest TEXT NOT NULL,
+  position        INTEGER NOT NULL,
+  digest          TEXT NOT NULL,
+  PRIMARY KEY (registry, repository, manifest_digest, position),
+  FOREIGN KEY (registry, repository, manifest_digest)
+    REFERENCES manifests (registry, repository, digest) ON DELETE CASCADE
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS tags (
+  registry   TEXT NOT NULL,
+  repository TEXT NOT NULL,
+  tag        TEXT NOT NULL,
+  digest     TEXT NOT NULL,
+  PRIMARY KEY (registry, repository, tag),
+  FOREIGN KEY (registry, repository, digest)
+    REFERENCES manifests (registry, repository, digest) ON DELETE CASCADE
+) STRICT, WITHOUT ROWID;
+
+-- Serves the cascade from manifests: "the tags pointing at this digest".
+CREATE INDEX IF NOT EXISTS tags_by_manifest ON tags (registry, repository, digest);
+
+CREATE TABLE IF NOT EXISTS blob_links (
+  registry   TEXT NOT NULL,
+  repository TEXT NOT NULL,
+  digest     TEXT NOT NULL,
+  PRIMARY KEY (registry, repository, digest),
+  FOREIGN KEY (registry, repository) REFERENCES repositories (registry, name) ON DELETE CASCADE
+) STRICT, WITHOUT ROWID;
+
+-- No foreign key to repositories: an upload may start before its repository exists.
+CREATE TABLE IF NOT EXISTS upload_sessions (
+  id         TEXT PRIMARY KEY NOT NULL,
+  registry   TEXT NOT NULL,
+  repository TEXT NOT NULL,
+  started_at INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX IF NOT EXISTS upload_sessions_by_registry
+  ON upload_sessions (registry, started_at, id);
+)sql";
+
+struct Migration {
+  int toVersion;
+  const char* sql;
+};
+
+// Step i takes the schema from version i to i + 1.
+constexpr std::array kMigrations{
+    Migration{1, kSchemaV1},
+};
+static_assert(kMigrations.size() == kSchemaVersion, "one migration step per schema version");
+
+}  // namespace
+
+Result<int> schemaVersion(Db& db) {
+  auto statement = db.prepare("PRAGMA user_version");
+  if (!statement.ok()) {
+    return fail(std::move(statement).error());
+  }
+  auto row = (*statement)->step();
+  if (!row.ok()) {
+    return fail(std::move(row).error());
+  }
+  return *row ? static_cast<int>((*statement)->columnInt64(0)) : 0;
+}
+
+Status migrateSchema(Db& db) {
+  // IMMEDIATE: two daemons opening the same new file at once must not both run a step.
+  auto transaction = Transaction::begin(db, Transaction::Kind::kWrite);
+  if (!transaction.ok()) {
+    return fail(std::move(transaction).error());
+  }
+  auto version = schemaVersion(db);
+  if (!version.ok()) {
+    return fail(std::move(version).error());
+  }
+  if (*version > kSchemaVersion) {
+    return fail(Errc::kInternal,
+                "metadata database: the file has schema version " + std::to_string(*version) +
+                    " but this berth understands up to " + std::to_string(kSchemaVersion) +
+                    "; run the newer berth that wrote it, or restore a backup");
+  }
+  if (*version == kSchemaVersion) {
+    return okStatus();  // the guard ends the read-only transaction
+  }
+  for (const Migration& step : kMigrations) {
+    if (step.toVersion > *version) {
+      BERTH_TRY(db.exec(step.sql));
+    }
+  }
+  // PRAGMA user_version is part of the database header, so it commits or rolls back with the
+  // steps above.
+  BERTH_TRY(db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion)));
+  return transaction->commit();
+}
+
+}  // namespace berth::metadata::sqlite

@@ -1,0 +1,400 @@
+#include "registry/registry_service.h"
+
+#include <algorithm>
+
+#include "common/reference.h"
+#include "registry/manifest_parser.h"
+
+namespace berth::registry {
+
+namespace {
+
+Error nameUnknown(std::string_view repository) {
+  return makeError(Errc::kNameUnknown,
+                   "repository '" + std::string(repository) + "' is not known to this registry",
+                   std::string(repository));
+}
+
+Error manifestUnknown(std::string_view reference) {
+  return makeError(Errc::kManifestUnknown,
+                   "manifest '" + std::string(reference) + "' is not in this repository",
+                   std::string(reference));
+}
+
+Error blobUnknown(const Digest& digest) {
+  return makeError(Errc::kBlobUnknown, "blob " + digest.str() + " is not in this repository",
+                   digest.str());
+}
+
+template <typename Items>
+Page paginate(const Items& sorted, std::optional<std::size_t> n, std::string_view last) {
+  Page page;
+  auto it = last.empty() ? sorted.begin() : sorted.upper_bound(last);
+  std::size_t limit = n.value_or(static_cast<std::size_t>(-1));
+  for (; it != sorted.end() && page.items.size() < limit; ++it) {
+    page.items.push_back(it->first);
+  }
+  page.more = it != sorted.end() && n.has_value();
+  return page;
+}
+
+}  // namespace
+
+RegistryService::RegistryService(std::string name, RegistryDeps deps, RegistryLimits limits)
+    : name_(std::move(name)), deps_(deps), limits_(limits) {}
+
+Result<std::shared_ptr<RegistryService>> RegistryService::open(std::string name, RegistryDeps deps,
+                                                               RegistryLimits limits) {
+  auto service = std::make_shared<RegistryService>(std::move(name), deps, limits);
+  const std::int64_t now = deps.clock.nowUnixSeconds();
+  Status blobs = deps.blobs.listBlobs(service->name_, [&](const storage::BlobEntry& e) {
+    auto& meta = service->blobs_[e.digest];
+    meta.size = e.size;
+    // Unknown history: treat as just touched so a restart never makes GC hastier.
+    meta.touchedUnixSeconds.store(std::max(e.modifiedUnixSeconds, now));
+  });
+  BERTH_TRY(blobs);
+  metadata::CatalogVisitor visitor;
+  visitor.repository = [&](std::string_view repo) { service->repoFor(repo); };
+  visitor.manifest = [&](std::string_view repo, metadata::ManifestRow&& row) {
+    auto entry = std::make_shared<ManifestEntry>();
+    entry->digest = row.digest;
+    entry->mediaType = std::move(row.mediaType);
+    entry->artifactType = std::move(row.artifactType);
+    entry->subject = std::move(row.subject);
+    entry->bytes = std::make_shared<const std::string>(std::move(row.bytes));
+    entry->blobRefs = std::move(row.blobRefs);
+    entry->manifestRefs = std::move(row.manifestRefs);
+    entry->createdUnixSeconds = row.createdUnixSeconds;
+    service->insertManifestLocked(service->repoFor(repo), std::move(entry));
+  };
+  visitor.tag = [&](std::string_view repo, std::string_view tag, const Digest& digest) {
+    service->repoFor(repo).tags.insert_or_assign(std::string(tag), digest);
+  };
+  visitor.blobLink = [&](std::string_view repo, const Digest& digest) {
+    service->repoFor(repo).blobs.insert(digest);
+  };
+  BERTH_TRY(deps.catalog.load(service->name_, visitor));
+  return service;
+}
+
+const RegistryService::Repo* RegistryService::findRepo(std::string_view repository) const {
+  auto it = repos_.find(repository);
+  return it == repos_.end() ? nullptr : &it->second;
+}
+
+RegistryService::Repo& RegistryService::repoFor(std::string_view repository) {
+  auto it = repos_.find(repository);
+  if (it == repos_.end()) {
+    it = repos_.emplace(std::string(repository), Repo{}).first;
+  }
+  return it->second;
+}
+
+void RegistryService::insertManifestLocked(Repo& repo, ManifestPtr entry) {
+  if (entry->subject) {
+    repo.referrers[*entry->subject].insert(entry->digest);
+  }
+  repo.manifests.insert_or_assign(entry->digest, std::move(entry));
+}
+
+void RegistryService::eraseManifestLocked(Repo& repo, const Digest& digest) {
+  auto it = repo.manifests.find(digest);
+  if (it == repo.manifests.end()) {
+    return;
+  }
+  if (it->second->subject) {
+    auto ref = repo.referrers.find(*it->second->subject);
+    if (ref != repo.referrers.end()) {
+      ref->second.erase(digest);
+      if (ref->second.empty()) {
+        repo.referrers.erase(ref);
+      }
+    }
+  }
+  repo.manifests.erase(it);
+  std::erase_if(repo.tags, [&](const auto& kv) { return kv.second == digest; });
+}
+
+// ---------------------------------------------------------------- reads
+
+Result<ManifestPtr> RegistryService::getManifest(std::string_view repository,
+                                                 std::string_view reference) const {
+  std::shared_lock lock(mu_);
+  const Repo* repo = findRepo(repository);
+  if (repo == nullptr) {
+    return nameUnknown(repository);
+  }
+  if (looksLikeDigest(reference)) {
+    auto digest = Digest::parse(reference);
+    if (!digest.ok()) {
+      return digest.error();
+    }
+    auto it = repo->manifests.find(*digest);
+    if (it == repo->manifests.end()) {
+      return manifestUnknown(reference);
+    }
+    return it->second;
+  }
+  auto tag = repo->tags.find(reference);
+  if (tag == repo->tags.end()) {
+    return manifestUnknown(reference);
+  }
+  auto it = repo->manifests.find(tag->second);
+  if (it == repo->manifests.end()) {
+    return manifestUnknown(reference);
+  }
+  return it->second;
+}
+
+Result<std::uint64_t> RegistryService::statBlob(std::string_view repository,
+                                                const Digest& digest) const {
+  std::shared_lock lock(mu_);
+  const Repo* repo = findRepo(repository);
+  if (repo == nullptr || !repo->blobs.contains(digest)) {
+    return blobUnknown(digest);
+  }
+  auto it = blobs_.find(digest);
+  if (it == blobs_.end()) {
+    return blobUnknown(digest);
+  }
+  it->second.touchedUnixSeconds.store(deps_.clock.nowUnixSeconds(), std::memory_order_relaxed);
+  return it->second.size;
+}
+
+Result<std::unique_ptr<storage::BlobReader>> RegistryService::openBlob(std::string_view repository,
+                                                                       const Digest& digest) const {
+  {
+    std::shared_lock lock(mu_);
+    const Repo* repo = findRepo(repository);
+    if (repo == nullptr || !repo->blobs.contains(digest) || !blobs_.contains(digest)) {
+      return blobUnknown(digest);
+    }
+  }
+  auto reader = deps_.blobs.open(name_, digest);
+  if (!reader.ok() && reader.error().code == Errc::kBlobUnknown) {
+    return blobUnknown(digest);
+  }
+  return reader;
+}
+
+Result<Page> RegistryService::listTags(std::string_view repository, std::optional<std::size_t> n,
+                                       std::string_view last) const {
+  std::shared_lock lock(mu_);
+  const Repo* repo = findRepo(repository);
+  if (repo == nullptr) {
+    return nameUnknown(repository);
+  }
+  return paginate(repo->tags, n, last);
+}
+
+Page RegistryService::listRepositories(std::optional<std::size_t> n, std::string_view last) const {
+  std::shared_lock lock(mu_);
+  return paginate(repos_, n, last);
+}
+
+bool RegistryService::repositoryExists(std::string_view repository) const {
+  std::shared_lock lock(mu_);
+  return findRepo(repository) != nullptr;
+}
+
+Result<std::vector<ManifestPtr>> RegistryService::referrers(std::string_view repository,
+                                                            const Digest& digest,
+                                                            std::string_view artifactType) const {
+  std::shared_lock lock(mu_);
+  std::vector<ManifestPtr> out;
+  const Repo* repo = findRepo(repository);
+  if (repo == nullptr) {
+    return nameUnknown(repository);
+  }
+  auto it = repo->referrers.find(digest);
+  if (it == repo->referrers.end()) {
+    return out;
+  }
+  for (const Digest& d : it->second) {
+    auto m = repo->manifests.find(d);
+    if (m != repo->manifests.end() &&
+        (artifactType.empty() || m->second->artifactType == artifactType)) {
+      out.push_back(m->second);
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- writes
+
+Result<PutManifestResult> RegistryService::putManifest(std::string_view repository,
+                                                       std::string_view reference,
+                                                       std::string_view contentType,
+                                                       std::string bytes) {
+  BERTH_TRY(validateRepositoryName(repository));
+  if (bytes.size() > limits_.maxManifestBytes) {
+    return fail(Errc::kManifestTooLarge,
+                "manifest is larger than the registry accepts (limits.max_manifest_bytes = " +
+                    std::to_string(limits_.maxManifestBytes) + ")");
+  }
+  const bool byDigest = looksLikeDigest(reference);
+  Digest digest;
+  if (byDigest) {
+    auto expected = Digest::parse(reference);
+    if (!expected.ok()) return expected.error();
+    digest = digestOf(bytes, expected->algorithm());
+    if (digest != *expected) {
+      return fail(Errc::kDigestInvalid,
+                  "manifest content does not match the digest in the URL (computed " +
+                      digest.str() + ")",
+                  expected->str());
+    }
+  } else {
+    BERTH_TRY(validateTag(reference));
+    digest = digestOf(bytes);
+  }
+  auto parsed = parseManifest(contentType, bytes);
+  if (!parsed.ok()) return parsed.error();
+
+  std::lock_guard writer(writer_);
+  {
+    std::shared_lock lock(mu_);
+    const Repo* repo = findRepo(repository);
+    for (const Digest& blob : parsed->blobRefs) {
+      if (repo == nullptr || !repo->blobs.contains(blob) || !blobs_.contains(blob)) {
+        return fail(Errc::kManifestBlobUnknown,
+                    "manifest references blob " + blob.str() +
+                        ", which is not in this repository; push the blob first",
+                    blob.str());
+      }
+    }
+    for (const Digest& child : parsed->manifestRefs) {
+      if (repo == nullptr || !repo->manifests.contains(child)) {
+        return fail(Errc::kManifestBlobUnknown,
+                    "index references manifest " + child.str() +
+                        ", which is not in this repository; push it first",
+                    child.str());
+      }
+    }
+  }
+
+  metadata::ManifestRow row;
+  row.digest = digest;
+  row.mediaType = parsed->mediaType;
+  row.artifactType = parsed->artifactType;
+  row.subject = parsed->subject;
+  row.blobRefs = parsed->blobRefs;
+  row.manifestRefs = parsed->manifestRefs;
+  row.createdUnixSeconds = deps_.clock.nowUnixSeconds();
+  row.bytes = std::move(bytes);
+  std::string tag = byDigest ? std::string() : std::string(reference);
+  BERTH_TRY(deps_.catalog.putManifest(name_, repository, row, byDigest ? nullptr : &tag));
+
+  auto entry = std::make_shared<ManifestEntry>();
+  entry->digest = digest;
+  entry->mediaType = std::move(row.mediaType);
+  entry->artifactType = std::move(row.artifactType);
+  entry->subject = row.subject;
+  entry->bytes = std::make_shared<const std::string>(std::move(row.bytes));
+  entry->blobRefs = std::move(row.blobRefs);
+  entry->manifestRefs = std::move(row.manifestRefs);
+  entry->createdUnixSeconds = row.createdUnixSeconds;
+  {
+    std::unique_lock lock(mu_);
+    Repo& repo = repoFor(repository);
+    auto existing = repo.manifests.find(digest);
+    if (existing != repo.manifests.end()) {
+      // Same digest, same bytes: keep the original creation time.
+      entry->createdUnixSeconds = existing->second->createdUnixSeconds;
+    }
+    insertManifestLocked(repo, std::move(entry));
+    if (!byDigest) {
+      repo.tags.insert_or_assign(std::move(tag), digest);
+    }
+  }
+  return PutManifestResult{digest, parsed->subject};
+}
+
+Status RegistryService::deleteManifest(std::string_view repository, std::string_view reference) {
+  std::lock_guard writer(writer_);
+  if (looksLikeDigest(reference)) {
+    auto digest = Digest::parse(reference);
+    if (!digest.ok()) return digest.error();
+    {
+      std::shared_lock lock(mu_);
+      const Repo* repo = findRepo(repository);
+      if (repo == nullptr) return nameUnknown(repository);
+      if (!repo->manifests.contains(*digest)) return manifestUnknown(reference);
+    }
+    BERTH_TRY(deps_.catalog.deleteManifest(name_, repository, *digest));
+    std::unique_lock lock(mu_);
+    eraseManifestLocked(repoFor(repository), *digest);
+    return okStatus();
+  }
+  BERTH_TRY(validateTag(reference));
+  {
+    std::shared_lock lock(mu_);
+    const Repo* repo = findRepo(repository);
+    if (repo == nullptr) return nameUnknown(repository);
+    if (!repo->tags.contains(reference)) return manifestUnknown(reference);
+  }
+  BERTH_TRY(deps_.catalog.deleteTag(name_, repository, reference));
+  std::unique_lock lock(mu_);
+  Repo& repo = repoFor(repository);
+  auto it = repo.tags.find(reference);
+  if (it != repo.tags.end()) repo.tags.erase(it);
+  return okStatus();
+}
+
+Status RegistryService::deleteBlob(std::string_view repository, const Digest& digest) {
+  std::lock_guard writer(writer_);
+  {
+    std::shared_lock lock(mu_);
+    const Repo* repo = findRepo(repository);
+    if (repo == nullptr || !repo->blobs.contains(digest)) return blobUnknown(digest);
+  }
+  BERTH_TRY(deps_.catalog.unlinkBlob(name_, repository, digest));
+  std::unique_lock lock(mu_);
+  repoFor(repository).blobs.erase(digest);
+  return okStatus();
+}
+
+Result<bool> RegistryService::mountBlob(std::string_view repository, std::string_view from,
+                                        const Digest& digest) {
+  BERTH_TRY(validateRepositoryName(repository));
+  if (!validateRepositoryName(from).ok()) {
+    return false;
+  }
+  std::lock_guard writer(writer_);
+  {
+    std::shared_lock lock(mu_);
+    const Repo* source = findRepo(from);
+    auto blob = blobs_.find(digest);
+    if (source == nullptr || !source->blobs.contains(digest) || blob == blobs_.end()) {
+      return false;
+    }
+    blob->second.touchedUnixSeconds.store(deps_.clock.nowUnixSeconds());
+    const Repo* target = findRepo(repository);
+    if (target != nullptr && target->blobs.contains(digest)) {
+      return true;
+    }
+  }
+  BERTH_TRY(deps_.catalog.linkBlob(name_, repository, digest));
+  std::unique_lock lock(mu_);
+  repoFor(repository).blobs.insert(digest);
+  return true;
+}
+
+Status RegistryService::addUploadedBlob(std::string_view repository, const Digest& digest,
+                                        std::uint64_t size) {
+  std::lock_guard writer(writer_);
+  {
+    // Visible registry-wide first: the bytes are durable already.
+    std::unique_lock lock(mu_);
+    auto& meta = blobs_[digest];
+    meta.size = size;
+    meta.touchedUnixSeconds.store(deps_.clock.nowUnixSeconds());
+  }
+  BERTH_TRY(deps_.catalog.linkBlob(name_, repository, digest));
+  std::unique_lock lock(mu_);
+  repoFor(repository).blobs.insert(digest);
+  return okStatus();
+}
+
+}  // namespace berth::registry

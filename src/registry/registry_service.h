@@ -1,0 +1,147 @@
+#pragma once
+// RegistryService: the OCI operations of one registry, free of HTTP types. Reads (manifest and
+// blob lookups, tag and catalog listings, referrers) are served from an in-memory index under a
+// shared lock and never touch the database. Writes go to the durable stores first and then to the
+// index, serialized by one writer mutex per registry; they may block on disk, so callers run them
+// off the network threads.
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/digest.h"
+#include "common/log.h"
+#include "common/result.h"
+#include "metadata/manifest_catalog.h"
+#include "metadata/upload_session_store.h"
+#include "storage/blob_store.h"
+
+namespace berth::registry {
+
+struct ManifestEntry {
+  Digest digest;
+  std::string mediaType;
+  std::string artifactType;
+  std::optional<Digest> subject;
+  std::shared_ptr<const std::string> bytes;
+  std::vector<Digest> blobRefs;
+  std::vector<Digest> manifestRefs;
+  std::int64_t createdUnixSeconds = 0;
+};
+using ManifestPtr = std::shared_ptr<const ManifestEntry>;
+
+struct Page {
+  std::vector<std::string> items;
+  bool more = false;  // another page follows the last item
+};
+
+struct PutManifestResult {
+  Digest digest;
+  std::optional<Digest> subject;
+};
+
+struct RegistryLimits {
+  /// Manifests beyond this are refused with 413; bounded so one PUT cannot hold much memory.
+  std::size_t maxManifestBytes = 4 * 1024 * 1024;
+};
+
+struct RegistryDeps {
+  storage::BlobStore& blobs;
+  metadata::ManifestCatalog& catalog;
+  metadata::UploadSessionStore& sessions;
+  const Clock& clock;
+  const Logger& log;
+};
+
+class RegistryService {
+ public:
+  /// Builds the in-memory index from the stores. Fails when they cannot be read.
+  static Result<std::shared_ptr<RegistryService>> open(std::string name, RegistryDeps deps,
+                                                       RegistryLimits limits);
+
+  const std::string& name() const noexcept { return name_; }
+  const RegistryLimits& limits() const noexcept { return limits_; }
+  RegistryDeps& deps() noexcept { return deps_; }
+
+  // ---- reads: memory only ----
+  /// `reference` is a tag or a digest. kNameUnknown / kManifestUnknown when absent.
+  Result<ManifestPtr> getManifest(std::string_view repository, std::string_view reference) const;
+  /// Size of a blob linked to the repository; kBlobUnknown otherwise. Marks it recently used, so
+  /// garbage collection leaves alone a blob a client just checked before pushing a manifest.
+  Result<std::uint64_t> statBlob(std::string_view repository, const Digest& digest) const;
+  Result<std::unique_ptr<storage::BlobReader>> openBlob(std::string_view repository,
+                                                        const Digest& digest) const;
+  /// Tags in lexical order after `last`, at most n (all when n is nullopt).
+  Result<Page> listTags(std::string_view repository, std::optional<std::size_t> n,
+                        std::string_view last) const;
+  Page listRepositories(std::optional<std::size_t> n, std::string_view last) const;
+  /// Manifests whose subject is `digest`, optionally only those of one artifactType.
+  Result<std::vector<ManifestPtr>> referrers(std::string_view repository, const Digest& digest,
+                                             std::string_view artifactType) const;
+  bool repositoryExists(std::string_view repository) const;
+
+  // ---- writes: durable first, then visible ----
+  Result<PutManifestResult> putManifest(std::string_view repository, std::string_view reference,
+                                        std::string_view contentType, std::string bytes);
+  /// By digest: removes the manifest and its tags. By tag: removes only the tag.
+  Status deleteManifest(std::string_view repository, std::string_view reference);
+  /// Removes the blob from the repository (the bytes go at the next garbage collection).
+  Status deleteBlob(std::string_view repository, const Digest& digest);
+  /// Links a blob of repository `from` into `repository`; false when `from` does not have it.
+  Result<bool> mountBlob(std::string_view repository, std::string_view from, const Digest& digest);
+  /// Records a freshly published blob and links it to the repository.
+  Status addUploadedBlob(std::string_view repository, const Digest& digest, std::uint64_t size);
+
+  // ---- garbage collection support (see garbage_collector.h) ----
+  struct GcPlan {
+    std::vector<std::pair<std::string, Digest>> manifests;  // (repository, digest)
+    std::vector<Digest> blobs;
+    std::uint64_t blobBytes = 0;
+  };
+  /// Computes what nothing references any more and was not touched within `grace` seconds.
+  GcPlan planGarbage(std::int64_t graceSeconds) const;
+  /// Applies a plan, re-checking each item under the writer lock so that a concurrent push that
+  /// started using an item keeps it.
+  Result<GcPlan> applyGarbagePlan(const GcPlan& plan, std::int64_t graceSeconds);
+
+  RegistryService(std::string name, RegistryDeps deps, RegistryLimits limits);
+
+ private:
+  struct BlobMeta {
+    std::uint64_t size = 0;
+    mutable std::atomic<std::int64_t> touchedUnixSeconds{0};
+  };
+  struct Repo {
+    std::map<std::string, Digest, std::less<>> tags;
+    std::unordered_map<Digest, ManifestPtr> manifests;
+    std::unordered_set<Digest> blobs;
+    std::unordered_map<Digest, std::set<Digest>> referrers;  // subject -> referrers
+  };
+
+  const Repo* findRepo(std::string_view repository) const;
+  Repo& repoFor(std::string_view repository);
+  void insertManifestLocked(Repo& repo, ManifestPtr entry);
+  void eraseManifestLocked(Repo& repo, const Digest& digest);
+  bool manifestReferencedLocked(const Repo& repo, const Digest& digest) const;
+
+  std::string name_;
+  RegistryDeps deps_;
+  RegistryLimits limits_;
+  std::mutex writer_;             // serializes durable writes and their index updates
+  mutable std::shared_mutex mu_;  // guards the index below
+  std::map<std::string, Repo, std::less<>> repos_;
+  std::unordered_map<Digest, BlobMeta> blobs_;
+};
+
+}  // namespace berth::registry

@@ -1,0 +1,229 @@
+// /v2/<name>/blobs/uploads/[<id>]: POST (session, monolithic, mount), PATCH, PUT, GET, DELETE.
+
+#include <charconv>
+#include <vector>
+
+#include "http/blocking.h"
+#include "registry/handler_context.h"
+
+namespace berth::registry {
+
+namespace {
+
+/// Big enough that a streamed 1 GiB push costs few syscalls, small enough to stay cache-friendly.
+constexpr std::size_t kUploadBufferBytes = 256 * 1024;
+
+std::string uploadLocation(std::string_view repository, std::string_view id) {
+  std::string s = "/v2/";
+  s.append(repository);
+  s.append("/blobs/uploads/");
+  s.append(id);
+  return s;
+}
+
+void describeSession(HandlerContext& ctx, std::string_view id, std::uint64_t size) {
+  ctx.response.setHeader("Location", uploadLocation(ctx.route.name, id));
+  ctx.response.setHeader("Docker-Upload-UUID", id);
+  // "0-0" for an empty upload matches the reference registry, which clients are built against.
+  ctx.response.setHeader("Range", "0-" + std::to_string(size == 0 ? 0 : size - 1));
+}
+
+void blobCreated(HandlerContext& ctx, const Digest& digest) {
+  ctx.response.status = 201;
+  ctx.response.setHeader("Location", "/v2/" + std::string(ctx.route.name) + "/blobs/" + digest.str());
+  ctx.response.setHeader("Docker-Content-Digest", digest.str());
+}
+
+/// Streams the request body into the upload. Bytes that arrived before a failure stay (they are
+/// hashed and on disk, so the session remains consistent and the client may resume).
+boost::asio::awaitable<Status> streamBody(HandlerContext& ctx, UploadLease& lease) {
+  std::vector<std::byte> buffer(kUploadBufferBytes);
+  while (!ctx.request.body->done()) {
+    auto n = co_await ctx.request.body->read(buffer);
+    if (!n.ok()) co_return n.error();
+    if (*n == 0) break;
+    BERTH_TRY_CO(lease.append(std::span<const std::byte>(buffer.data(), *n)));
+  }
+  co_return okStatus();
+}
+
+Result<Digest> requiredDigest(const http::Request& request) {
+  auto param = request.queryParam("digest");
+  if (!param) {
+    return fail(Errc::kDigestInvalid,
+                "the digest query parameter is required to finish an upload (?digest=sha256:...)");
+  }
+  return Digest::parse(*param);
+}
+
+Awaitable finish(HandlerContext& ctx, UploadLease& lease, const Digest& digest) {
+  auto done = co_await http::runBlocking(ctx.blocking, [&] { return lease.complete(digest); });
+  if (!done.ok()) {
+    ctx.error(done.error());
+    co_return;
+  }
+  blobCreated(ctx, digest);
+}
+
+Awaitable monolithicUpload(HandlerContext& ctx, const Digest& digest) {
+  auto lease = ctx.uploads.startEphemeral(ctx.route.name);
+  if (!lease.ok()) {
+    ctx.error(lease.error());
+    co_return;
+  }
+  Status streamed = co_await streamBody(ctx, *lease);
+  if (!streamed.ok()) {
+    ctx.error(streamed.error());
+    co_return;  // the lease's destructor discards the partial bytes
+  }
+  co_await finish(ctx, *lease, digest);
+}
+
+/// Takes the session, resuming it from disk if needed (which may re-hash: off the network thread).
+boost::asio::awaitable<Result<UploadLease>> acquire(HandlerContext& ctx) {
+  co_return co_await http::runBlocking(
+      ctx.blocking, [&] { return ctx.uploads.acquire(ctx.route.name, ctx.route.reference); });
+}
+
+Awaitable patchUpload(HandlerContext& ctx) {
+  auto lease = co_await acquire(ctx);
+  if (!lease.ok()) {
+    ctx.error(lease.error());
+    co_return;
+  }
+  std::string_view contentRange = ctx.request.header("Content-Range");
+  if (!contentRange.empty()) {
+    // "<start>-<end>" (OCI) or "bytes <start>-<end>/<total>" (some clients).
+    std::string_view spec = contentRange;
+    if (spec.starts_with("bytes ")) spec.remove_prefix(6);
+    spec = spec.substr(0, spec.find('/'));
+    std::size_t dash = spec.find('-');
+    std::uint64_t start = 0;
+    std::uint64_t end = 0;
+    bool ok = dash != std::string_view::npos;
+    if (ok) {
+      auto a = std::from_chars(spec.data(), spec.data() + dash, start);
+      auto b = std::from_chars(spec.data() + dash + 1, spec.data() + spec.size(), end);
+      ok = a.ec == std::errc{} && a.ptr == spec.data() + dash && b.ec == std::errc{} &&
+           b.ptr == spec.data() + spec.size() && end >= start;
+    }
+    if (!ok || start != lease->size() ||
+        (ctx.request.contentLength && *ctx.request.contentLength != end - start + 1)) {
+      std::uint64_t size = lease->size();
+      ctx.error(makeError(Errc::kRangeInvalid,
+                          "chunk range '" + std::string(contentRange.substr(0, 64)) +
+                              "' does not continue the upload, which has " + std::to_string(size) +
+                              " bytes; send the next chunk starting at byte " + std::to_string(size)));
+      describeSession(ctx, lease->id(), size);
+      co_return;
+    }
+  }
+  Status streamed = co_await streamBody(ctx, *lease);
+  if (!streamed.ok()) {
+    ctx.error(streamed.error());
+    co_return;
+  }
+  ctx.response.status = 202;
+  describeSession(ctx, lease->id(), lease->size());
+}
+
+Awaitable putUpload(HandlerContext& ctx) {
+  auto digest = requiredDigest(ctx.request);
+  if (!digest.ok()) {
+    ctx.error(digest.error());
+    co_return;
+  }
+  auto lease = co_await acquire(ctx);
+  if (!lease.ok()) {
+    ctx.error(lease.error());
+    co_return;
+  }
+  Status streamed = co_await streamBody(ctx, *lease);
+  if (!streamed.ok()) {
+    ctx.error(streamed.error());
+    co_return;
+  }
+  co_await finish(ctx, *lease, *digest);
+}
+
+Awaitable uploadStatus(HandlerContext& ctx) {
+  auto lease = co_await acquire(ctx);
+  if (!lease.ok()) {
+    ctx.error(lease.error());
+    co_return;
+  }
+  ctx.response.status = 204;
+  describeSession(ctx, lease->id(), lease->size());
+}
+
+Awaitable cancelUpload(HandlerContext& ctx) {
+  auto lease = co_await acquire(ctx);
+  if (!lease.ok()) {
+    ctx.error(lease.error());
+    co_return;
+  }
+  auto cancelled = co_await http::runBlocking(ctx.blocking, [&] { return lease->cancel(); });
+  if (!cancelled.ok()) {
+    ctx.error(cancelled.error());
+    co_return;
+  }
+  ctx.response.status = 204;
+}
+
+}  // namespace
+
+Awaitable handleUploadStart(HandlerContext& ctx) {
+  if (ctx.request.method != http::Method::kPost) {
+    ctx.error(methodNotAllowed(ctx.request.method, "blobs/uploads/"));
+    co_return;
+  }
+  if (auto mount = ctx.request.queryParam("mount")) {
+    auto digest = Digest::parse(*mount);
+    if (!digest.ok()) {
+      ctx.error(digest.error());
+      co_return;
+    }
+    std::string from(ctx.request.queryParam("from").value_or(""));
+    if (!from.empty()) {
+      auto mounted = co_await http::runBlocking(
+          ctx.blocking, [&] { return ctx.registry.mountBlob(ctx.route.name, from, *digest); });
+      if (!mounted.ok()) {
+        ctx.error(mounted.error());
+        co_return;
+      }
+      if (*mounted) {
+        blobCreated(ctx, *digest);
+        co_return;
+      }
+    }
+    // Not mountable: fall through to an ordinary session, as the spec asks.
+  } else if (auto digestParam = ctx.request.queryParam("digest")) {
+    auto digest = Digest::parse(*digestParam);
+    if (!digest.ok()) {
+      ctx.error(digest.error());
+      co_return;
+    }
+    co_await monolithicUpload(ctx, *digest);
+    co_return;
+  }
+  auto lease = co_await http::runBlocking(ctx.blocking,
+                                          [&] { return ctx.uploads.start(ctx.route.name); });
+  if (!lease.ok()) {
+    ctx.error(lease.error());
+    co_return;
+  }
+  ctx.response.status = 202;
+  describeSession(ctx, lease->id(), 0);
+}
+
+Awaitable handleUpload(HandlerContext& ctx) {
+  switch (ctx.request.method) {
+    case http::Method::kPatch: co_await patchUpload(ctx); co_return;
+    case http::Method::kPut: co_await putUpload(ctx); co_return;
+    case http::Method::kGet: co_await uploadStatus(ctx); co_return;
+    case http::Method::kDelete: co_await cancelUpload(ctx); co_return;
+    default: ctx.error(methodNotAllowed(ctx.request.method, "blob uploads")); co_return;
+  }
+}
+
+}  // namespace berth::registry

@@ -1,0 +1,635 @@
+# shellcheck shell=bash
+# Shared helpers for berth's end-to-end tests. Source it from a test script:
+#
+#   source "$(dirname "$0")/lib.sh"
+#   need_pkgs skopeo umoci jq curl
+#   e2e_setup "$@"
+#   start_registry
+#   ...
+#   e2e_done
+#
+# Environment:
+#   E2E_TARGET    berth (default) | reference  -- which registry the test drives
+#   BERTH_BIN     berth binary (default: <repo>/build/src/cli/berth)
+#   BERTH_ARGS    extra arguments appended to `berth serve ...` (default: none)
+#   E2E_TIMEOUT   seconds a whole test may run before it is killed (default 170)
+#   E2E_KEEP=1    keep the temp dir (logs, layouts) after the test, for debugging
+#   E2E_VERBOSE=1 echo every HTTP request made through `http`
+#
+# Traffic goes only to 127.0.0.1. Every process the test starts is recorded by PID and
+# ended by PID in the EXIT trap; nothing is killed by name.
+
+set -euo pipefail
+set -E
+
+E2E_LIB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+E2E_REPO_ROOT="$(cd "$E2E_LIB_DIR/../.." && pwd)"
+E2E_TARGET="${E2E_TARGET:-berth}"
+BERTH_BIN="${BERTH_BIN:-$E2E_REPO_ROOT/build/src/cli/berth}"
+E2E_NAME="$(basename "$0" .sh)"
+export E2E_TARGET BERTH_BIN
+
+case "$E2E_TARGET" in
+  berth|reference) ;;
+  *) echo "FAIL: $E2E_NAME: E2E_TARGET must be 'berth' or 'reference', not '$E2E_TARGET'" >&2; exit 2 ;;
+esac
+
+E2E_PIDS=()          # every background process this test started
+E2E_TMP=""
+E2E_FAIL_REASON=""
+E2E_DONE=0
+REG_PID=""
+REG_LOG=""
+REG_STARTS=0
+
+# ---------------------------------------------------------------------------------------
+# Output and assertions
+
+log()  { printf '  %s\n' "$*" >&2; }
+ok()   { printf '  ok   - %s\n' "$*"; }
+skip() { printf '  skip - %s\n' "$*"; }
+note() { printf '  note - %s\n' "$*"; }
+
+E2E_SOFT_FAILS=0
+# fail MESSAGE: the test fails here. With E2E_KEEP_GOING=1 (a debugging aid) a failed
+# check is printed and counted, the test goes on, and it fails at e2e_done.
+fail() {
+  if [[ "${E2E_KEEP_GOING:-0}" == 1 && $BASH_SUBSHELL -eq 0 && -n "$E2E_TMP" ]]; then
+    printf '  FAIL - %s\n' "$*"
+    E2E_SOFT_FAILS=$((E2E_SOFT_FAILS + 1))
+    return 0
+  fi
+  E2E_FAIL_REASON="$*"
+  # inside $(...) the reason would be lost with the subshell: show it now
+  [[ $BASH_SUBSHELL -gt 0 ]] && printf '  error: %s\n' "$*" >&2
+  exit 1
+}
+
+is_berth() { [[ "$E2E_TARGET" == berth ]]; }
+
+# berth_only "what": returns 0 on berth, prints a skip line and returns 1 on reference.
+berth_only() {
+  if is_berth; then return 0; fi
+  skip "$* (berth only: not supported by the reference registry 2.8)"
+  return 1
+}
+
+assert_eq() {  # assert_eq EXPECTED ACTUAL MESSAGE
+  local exp="$1" act="$2" msg="${3:-values differ}"
+  if [[ "$exp" != "$act" ]]; then
+    fail "$msg: expected '$exp', got '$act'"; return 0
+  fi
+  ok "$msg"
+}
+
+assert_ne() {  # assert_ne UNEXPECTED ACTUAL MESSAGE
+  local unexp="$1" act="$2" msg="${3:-values equal}"
+  [[ "$unexp" != "$act" ]] || { fail "$msg: did not expect '$act'"; return 0; }
+  ok "$msg"
+}
+
+assert_match() {  # assert_match REGEX ACTUAL MESSAGE
+  local re="$1" act="$2" msg="${3:-no match}"
+  [[ "$act" =~ $re ]] || { fail "$msg: '$act' does not match /$re/"; return 0; }
+  ok "$msg"
+}
+
+assert_status() {  # assert_status EXPECTED_CODE MESSAGE  (checks $HTTP_STATUS from `http`)
+  local exp="$1" msg="${2:-HTTP status}"
+  if [[ "$HTTP_STATUS" != "$exp" ]]; then
+    fail "$msg: expected HTTP $exp, got $HTTP_STATUS ($HTTP_METHOD $HTTP_URL) body: $(head -c 400 "$HTTP_BODY" 2>/dev/null | tr -d '\r')"
+    return 0
+  fi
+  ok "$msg (HTTP $exp)"
+}
+
+assert_header() {  # assert_header NAME EXPECTED MESSAGE  (header of the last `http` response)
+  local v; v="$(hdr "$1")"
+  assert_eq "$2" "$v" "${3:-header $1}"
+}
+
+# assert_error_code CODE MESSAGE: the last response body is {"errors":[{"code":CODE,...}]}
+assert_error_code() {
+  local code="$1" msg="${2:-error code}" got
+  got="$(jq -r '.errors | if type=="array" then (map(.code) | join(",")) else "not-an-array" end' "$HTTP_BODY" 2>/dev/null || echo "not-json")"
+  if [[ ",$got," != *",$code,"* ]]; then
+    fail "$msg: expected error code $code in {\"errors\":[...]}, got '$got' body: $(head -c 400 "$HTTP_BODY" | tr -d '\r')"
+    return 0
+  fi
+  ok "$msg ($code)"
+}
+
+e2e_done() {
+  E2E_DONE=1
+  if [[ $E2E_SOFT_FAILS -gt 0 ]]; then
+    E2E_FAIL_REASON="$E2E_SOFT_FAILS checks failed (E2E_KEEP_GOING=1)"
+    exit 1
+  fi
+  exit 0
+}
+
+_e2e_on_err() {
+  local rc=$1 line=$2 cmd=$3
+  if [[ -z "$E2E_FAIL_REASON" ]]; then
+    E2E_FAIL_REASON="command failed with status $rc at ${BASH_SOURCE[1]##*/}:$line: $cmd"
+  fi
+}
+
+_e2e_on_exit() {
+  local rc=$?
+  trap - ERR
+  set +e
+  if [[ $rc -eq 0 && $E2E_DONE -ne 1 ]]; then
+    rc=1; E2E_FAIL_REASON="${E2E_FAIL_REASON:-test exited before e2e_done}"
+  fi
+  if [[ $rc -ne 0 && -n "$REG_LOG" && -f "$REG_LOG" ]]; then
+    echo "  --- last lines of the registry log ($REG_LOG) ---" >&2
+    tail -n 12 "$REG_LOG" | cut -c1-400 | sed 's/^/  | /' >&2
+  fi
+  e2e_cleanup
+  if [[ $rc -eq 0 ]]; then
+    echo "PASS: $E2E_NAME [$E2E_TARGET] (${SECONDS}s)"
+  else
+    echo "FAIL: $E2E_NAME [$E2E_TARGET]: ${E2E_FAIL_REASON:-exit status $rc} (${SECONDS}s)"
+  fi
+  exit "$rc"
+}
+
+_e2e_on_signal() {
+  E2E_FAIL_REASON="${E2E_FAIL_REASON:-interrupted by SIG$1 (time limit ${E2E_TIMEOUT:-170}s?)}"
+  exit 124
+}
+
+# ---------------------------------------------------------------------------------------
+# Setup and cleanup
+
+# e2e_setup "$@": re-executes the test under `timeout`, then makes the temp dir and traps.
+e2e_setup() {
+  if [[ -z "${E2E_UNDER_TIMEOUT:-}" ]]; then
+    export E2E_UNDER_TIMEOUT=1
+    # timeout puts the test in its own process group and signals the whole group when the
+    # limit is reached, so stray children die too; the EXIT trap then cleans up.
+    exec timeout --kill-after=20 "${E2E_TIMEOUT:-170}" bash "$0" "$@"
+  fi
+  unset E2E_UNDER_TIMEOUT
+  command -v python3 >/dev/null || need_pkgs python3
+  E2E_TMP="$(mktemp -d /tmp/berth-e2e.XXXX)"
+  export E2E_TMP
+  trap '_e2e_on_err $? $LINENO "$BASH_COMMAND"' ERR
+  trap _e2e_on_exit EXIT
+  trap '_e2e_on_signal TERM' TERM
+  trap '_e2e_on_signal INT' INT
+  trap '_e2e_on_signal HUP' HUP
+  # Hermetic configuration for containers/image tools (skopeo): our own policy, no
+  # registries.conf search list, no credentials from the host.
+  cat >"$E2E_TMP/policy.json" <<'EOF'
+{"default":[{"type":"insecureAcceptAnything"}]}
+EOF
+  : >"$E2E_TMP/registries.conf"
+  echo '{}' >"$E2E_TMP/auth.json"
+  export REGISTRY_AUTH_FILE="$E2E_TMP/auth.json"
+  export CONTAINERS_REGISTRIES_CONF="$E2E_TMP/registries.conf"
+  echo "== $E2E_NAME (target: $E2E_TARGET, tmp: $E2E_TMP)"
+}
+
+# track_pid PID: remember a background process so cleanup ends it.
+track_pid() { E2E_PIDS+=("$1"); }
+
+untrack_pid() {
+  local p keep=()
+  for p in "${E2E_PIDS[@]}"; do [[ "$p" == "$1" ]] || keep+=("$p"); done
+  E2E_PIDS=("${keep[@]+"${keep[@]}"}")
+}
+
+# stop_pid PID [GRACE_SECONDS]: SIGTERM, wait, then SIGKILL. Only for PIDs we started.
+stop_pid() {
+  local pid="$1" grace="${2:-10}" i
+  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < grace * 10; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
+e2e_cleanup() {
+  local pid m
+  for pid in "${E2E_PIDS[@]+"${E2E_PIDS[@]}"}"; do stop_pid "$pid" 5; done
+  E2E_PIDS=()
+  if [[ -n "$E2E_TMP" && -d "$E2E_TMP" ]]; then
+    # containerd may leave mounts under its root: unmount them (deepest first) before rm.
+    while read -r m; do
+      umount -l "$m" 2>/dev/null || true
+    done < <(awk -v p="$E2E_TMP/" 'index($2, p) == 1 {print $2}' /proc/self/mounts | sort -r)
+    if [[ "${E2E_KEEP:-0}" == 1 ]]; then
+      echo "  (E2E_KEEP=1: kept $E2E_TMP)" >&2
+    else
+      rm -rf "$E2E_TMP"
+    fi
+  fi
+}
+
+# ---------------------------------------------------------------------------------------
+# Packages
+
+# need_pkgs PKG...: install the Debian packages that are missing (dpkg -s), nothing else.
+need_pkgs() {
+  local p missing=()
+  for p in "$@"; do
+    [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" == "install ok installed" ]] || missing+=("$p")
+  done
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+  [[ $(id -u) -eq 0 ]] || { echo "FAIL: $E2E_NAME: missing packages ${missing[*]} and not root to install them" >&2; exit 1; }
+  echo "  installing Debian packages: ${missing[*]}" >&2
+  local aptlog rc=0
+  aptlog="$(mktemp /tmp/berth-e2e-apt.XXXX)"
+  (
+    # serialize installs of tests running in parallel (lock on this file, read-only)
+    flock -w 900 9 || exit 1
+    export DEBIAN_FRONTEND=noninteractive
+    apt=(apt-get -q -o DPkg::Lock::Timeout=600)
+    if ! "${apt[@]}" install -y --no-install-recommends "${missing[@]}" >"$aptlog" 2>&1; then
+      # the package lists may be missing or stale: refresh them once and retry
+      "${apt[@]}" update >>"$aptlog" 2>&1 || true
+      "${apt[@]}" install -y --no-install-recommends "${missing[@]}" >>"$aptlog" 2>&1
+    fi
+  ) 9<"$E2E_LIB_DIR/lib.sh" || rc=$?
+  if [[ $rc -ne 0 ]]; then
+    tail -n 20 "$aptlog" >&2
+    rm -f "$aptlog"
+    echo "FAIL: $E2E_NAME: could not install ${missing[*]}" >&2
+    exit 1
+  fi
+  rm -f "$aptlog"
+}
+
+# ---------------------------------------------------------------------------------------
+# Registry under test
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# start_registry: starts the registry selected by E2E_TARGET on $E2E_DATA (default
+# $E2E_TMP/data) and exports REG=127.0.0.1:PORT once it answers GET /v2/.
+start_registry() {
+  E2E_DATA="${E2E_DATA:-$E2E_TMP/data}"
+  mkdir -p "$E2E_DATA"
+  export E2E_DATA
+  REG_STARTS=$((REG_STARTS + 1))
+  REG_LOG="$E2E_TMP/registry.$REG_STARTS.log"
+  case "$E2E_TARGET" in
+    reference) _start_reference ;;
+    berth) _start_berth ;;
+  esac
+  export REG
+  _wait_registry_ready
+  log "registry ($E2E_TARGET) pid $REG_PID listening on $REG"
+}
+
+_start_reference() {
+  need_pkgs docker-registry
+  local port
+  for _ in 1 2 3; do
+    # Keep the port across restarts so URLs handed out before a restart stay valid.
+    port="${E2E_REF_PORT:-$(free_port)}"
+    cat >"$E2E_TMP/registry-config.yml" <<EOF
+version: 0.1
+log:
+  level: warn
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $E2E_DATA
+  delete:
+    enabled: true
+  redirect:
+    disable: true
+  maintenance:
+    uploadpurging:
+      enabled: false
+http:
+  addr: 127.0.0.1:$port
+  # fixed secret: upload-session state tokens stay valid across restarts
+  secret: berth-e2e-fixed-secret
+EOF
+    # docker-registry reads REGISTRY_* variables as config overrides (REGISTRY_AUTH_FILE,
+    # meant for skopeo, would become auth.file): start it without any of them.
+    local unset_args=() v
+    for v in $(compgen -e | grep '^REGISTRY_' || true); do unset_args+=(-u "$v"); done
+    env "${unset_args[@]}" docker-registry serve "$E2E_TMP/registry-config.yml" >>"$REG_LOG" 2>&1 &
+    REG_PID=$!
+    track_pid "$REG_PID"
+    REG="127.0.0.1:$port"
+    local i
+    for ((i = 0; i < 100; i++)); do
+      kill -0 "$REG_PID" 2>/dev/null || break
+      curl -s -o /dev/null --max-time 2 "http://$REG/v2/" && { E2E_REF_PORT=$port; return 0; }
+      sleep 0.1
+    done
+    wait "$REG_PID" 2>/dev/null || true
+    untrack_pid "$REG_PID"
+    if grep -q 'address already in use' "$REG_LOG" && [[ -z "${E2E_REF_PORT:-}" ]]; then
+      continue   # lost a race for the free port: try another one
+    fi
+    fail "reference registry did not start (see $REG_LOG)"
+  done
+  fail "reference registry: no free port after 3 attempts"
+}
+
+_start_berth() {
+  [[ -x "$BERTH_BIN" ]] || fail "berth binary not found at $BERTH_BIN (build it, set BERTH_BIN, or run with E2E_TARGET=reference)"
+  # shellcheck disable=SC2086
+  "$BERTH_BIN" serve --listen 127.0.0.1:0 --data-dir "$E2E_DATA" ${BERTH_ARGS:-} >>"$REG_LOG" 2>&1 &
+  REG_PID=$!
+  track_pid "$REG_PID"
+  local i line
+  for ((i = 0; i < 300; i++)); do
+    line="$(grep -m1 -oE 'berth: listening on http://127\.0\.0\.1:[0-9]+' "$REG_LOG" || true)"
+    if [[ -n "$line" ]]; then
+      REG="127.0.0.1:${line##*:}"
+      return 0
+    fi
+    kill -0 "$REG_PID" 2>/dev/null || fail "berth exited before printing 'berth: listening on http://127.0.0.1:PORT' (log: $REG_LOG)"
+    sleep 0.1
+  done
+  fail "berth did not print 'berth: listening on http://127.0.0.1:PORT' within 30 s"
+}
+
+_wait_registry_ready() {
+  local i code
+  for ((i = 0; i < 150; i++)); do
+    code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://$REG/v2/" || true)"
+    [[ "$code" == 200 || "$code" == 401 ]] && return 0
+    kill -0 "$REG_PID" 2>/dev/null || fail "registry exited during startup (log: $REG_LOG)"
+    sleep 0.1
+  done
+  fail "registry at $REG did not answer GET /v2/ within 15 s"
+}
+
+# stop_registry: SIGTERM and wait (berth must exit 0 within 15 s).
+stop_registry() {
+  [[ -n "$REG_PID" ]] || return 0
+  local pid="$REG_PID" rc=0 i
+  kill -TERM "$pid"
+  for ((i = 0; i < 150; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    untrack_pid "$pid"; REG_PID=""
+    fail "registry did not exit within 15 s of SIGTERM"
+  fi
+  wait "$pid" || rc=$?
+  untrack_pid "$pid"; REG_PID=""
+  if is_berth && [[ $rc -ne 0 ]]; then
+    fail "berth exited with status $rc after SIGTERM (expected a clean exit 0)"
+  fi
+  log "registry stopped by SIGTERM (exit status $rc)"
+}
+
+# kill_registry: SIGKILL, no chance to clean up.
+kill_registry() {
+  [[ -n "$REG_PID" ]] || return 0
+  kill -KILL "$REG_PID" 2>/dev/null || true
+  wait "$REG_PID" 2>/dev/null || true
+  untrack_pid "$REG_PID"
+  log "registry pid $REG_PID killed with SIGKILL"
+  REG_PID=""
+}
+
+# restart_registry: SIGTERM stop (unless already dead) and start again on the same data dir.
+# REG may change (berth picks a new port).
+restart_registry() {
+  if [[ -n "$REG_PID" ]]; then stop_registry; fi
+  start_registry
+}
+
+# ---------------------------------------------------------------------------------------
+# HTTP helpers (curl)
+
+HTTP_STATUS=""; HTTP_METHOD=""; HTTP_URL=""
+HTTP_BODY=""; HTTP_HDRS=""
+
+# http METHOD PATH_OR_URL [curl args...]: sets HTTP_STATUS; the body is in $HTTP_BODY and
+# headers in $HTTP_HDRS. PATH may be "/v2/..." (prefixed with http://$REG).
+http() {
+  local m="$1" u="$2"; shift 2
+  HTTP_METHOD="$m"; HTTP_URL="$(abs_url "$u")"
+  HTTP_BODY="$E2E_TMP/http.body"; HTTP_HDRS="$E2E_TMP/http.hdrs"
+  local args=(-sS --max-time "${HTTP_MAX_TIME:-60}" -D "$HTTP_HDRS" -w '%{http_code}')
+  : >"$HTTP_BODY"
+  # with --head curl writes the headers to -o: keep the body file empty for HEAD
+  if [[ "$m" == HEAD ]]; then args+=(--head -o /dev/null); else args+=(-X "$m" -o "$HTTP_BODY"); fi
+  [[ "${E2E_VERBOSE:-0}" == 1 ]] && log "> $m $HTTP_URL"
+  HTTP_STATUS="$(curl "${args[@]}" "$@" "$HTTP_URL" 2>"$E2E_TMP/http.err" || true)"
+  [[ "${E2E_VERBOSE:-0}" == 1 && -s "$E2E_TMP/http.err" ]] && log "curl: $(cat "$E2E_TMP/http.err")"
+  [[ -f "$HTTP_BODY" ]] || : >"$HTTP_BODY"
+  [[ "${E2E_VERBOSE:-0}" == 1 ]] && log "< $HTTP_STATUS"
+  return 0
+}
+
+# hdr NAME: value of response header NAME (case-insensitive, last occurrence, no CR).
+hdr() {
+  awk -v n="$(echo "$1" | tr '[:upper:]' '[:lower:]')" '
+    { line=$0; sub(/\r$/, "", line); i=index(line, ":");
+      if (i > 0 && tolower(substr(line, 1, i-1)) == n) { v=substr(line, i+1); sub(/^[ \t]+/, "", v); val=v } }
+    END { print val }' "$HTTP_HDRS"
+}
+
+# abs_url LOCATION: absolute URL on the current $REG. Absolute URLs keep only path+query,
+# so Locations handed out before a restart follow the registry to its new port.
+abs_url() {
+  local u="$1"
+  if [[ "$u" =~ ^https?://[^/]+(/.*)?$ ]]; then u="${BASH_REMATCH[1]:-/}"; fi
+  printf 'http://%s%s' "$REG" "$u"
+}
+
+# add_query URL KEY=VALUE: append a query parameter.
+add_query() {
+  if [[ "$1" == *\?* ]]; then printf '%s&%s' "$1" "$2"; else printf '%s?%s' "$1" "$2"; fi
+}
+
+# ---------------------------------------------------------------------------------------
+# Digests and content
+
+sha256_file() { printf 'sha256:%s' "$(sha256sum "$1" | cut -d' ' -f1)"; }
+sha256_str()  { printf '%s' "$1" | sha256sum | cut -d' ' -f1 | sed 's/^/sha256:/'; }
+
+# file_slice FILE OFFSET [LENGTH]: bytes of FILE from OFFSET (to the end without LENGTH).
+file_slice() {
+  if [[ $# -ge 3 ]]; then
+    dd if="$1" bs=1M iflag=skip_bytes,count_bytes skip="$2" count="$3" status=none
+  else
+    dd if="$1" bs=1M iflag=skip_bytes skip="$2" status=none
+  fi
+}
+
+# random_file PATH BYTES
+random_file() { head -c "$2" /dev/urandom >"$1"; }
+
+# upload_blob REPO FILE: push a blob (POST session + PUT ?digest=) with curl; prints digest.
+upload_blob() {
+  local repo="$1" f="$2" d loc
+  d="$(sha256_file "$f")"
+  http POST "/v2/$repo/blobs/uploads/"
+  [[ "$HTTP_STATUS" == 202 ]] || fail "upload_blob: POST session for $repo: HTTP $HTTP_STATUS"
+  loc="$(hdr Location)"
+  http PUT "$(add_query "$loc" "digest=$d")" -H 'Content-Type: application/octet-stream' --data-binary @"$f"
+  [[ "$HTTP_STATUS" == 201 ]] || fail "upload_blob: PUT $d to $repo: HTTP $HTTP_STATUS $(head -c 300 "$HTTP_BODY")"
+  printf '%s' "$d"
+}
+
+# put_manifest REPO REF FILE MEDIATYPE: sets HTTP_STATUS etc.
+put_manifest() {
+  http PUT "/v2/$1/manifests/$2" -H "Content-Type: $4" --data-binary @"$3"
+}
+
+# ---------------------------------------------------------------------------------------
+# skopeo
+
+# skopeo_ ARGS...: skopeo with the test's own policy and registries.conf, bounded in time.
+skopeo_() {
+  timeout "${SKOPEO_TIMEOUT:-90}" skopeo --policy "$E2E_TMP/policy.json" \
+    --registries-conf "$E2E_TMP/registries.conf" "$@"
+}
+
+# push_layout LAYOUT TAG DEST_REF [extra skopeo copy args]: skopeo copy oci:LAYOUT:TAG docker://$REG/DEST_REF
+push_layout() {
+  local layout="$1" tag="$2" dest="$3"; shift 3
+  skopeo_ copy -q --dest-tls-verify=false "$@" "oci:$layout:$tag" "docker://$REG/$dest"
+}
+
+# ---------------------------------------------------------------------------------------
+# Test images, built locally without network (umoci)
+
+# build_image LAYOUT TAG [NLAYERS=2] [KIB_PER_LAYER=2048] [ARCH=amd64]
+# An OCI image whose layers hold random (incompressible) data; LAYOUT is created if needed.
+build_image() {
+  local layout="$1" tag="$2" n="${3:-2}" kib="${4:-2048}" arch="${5:-amd64}" i src
+  [[ -f "$layout/oci-layout" ]] || umoci init --layout "$layout"
+  umoci new --image "$layout:$tag"
+  for ((i = 1; i <= n; i++)); do
+    src="$(mktemp -d "$E2E_TMP/src.XXXX")"
+    random_file "$src/random.bin" $((kib * 1024))
+    printf 'layer %d of %s (%s) %s\n' "$i" "$tag" "$arch" "$RANDOM$RANDOM" >"$src/info.txt"
+    umoci insert --image "$layout:$tag" "$src" "/layer$i" >/dev/null
+    rm -rf "$src"
+  done
+  umoci config --image "$layout:$tag" --architecture "$arch" --os linux \
+    --config.cmd /bin/true --config.label "e2e.tag=$tag" --author berth-e2e >/dev/null
+  umoci gc --layout "$layout"
+}
+
+# layout_digest LAYOUT TAG: digest of the descriptor tagged TAG in LAYOUT/index.json.
+layout_digest() {
+  jq -r --arg t "$2" '[.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $t)][0].digest' \
+    "$1/index.json"
+}
+
+# layout_blob LAYOUT DIGEST: path of a blob in an OCI layout.
+layout_blob() { printf '%s/blobs/%s/%s' "$1" "${2%%:*}" "${2#*:}"; }
+
+# json_kind FILE: "index" / "manifest" (by structure: mediaType is optional in OCI) or "blob".
+json_kind() {
+  jq -r 'if type != "object" then "blob"
+         elif (.manifests | type) == "array" then "index"
+         elif (.layers | type) == "array" and (.config | type) == "object" then "manifest"
+         else "blob" end' "$1" 2>/dev/null || echo blob
+}
+
+# manifest_media_type FILE: the mediaType of a manifest/index file (OCI default if absent).
+manifest_media_type() {
+  case "$(json_kind "$1")" in
+    index) jq -r '.mediaType // "application/vnd.oci.image.index.v1+json"' "$1" ;;
+    manifest) jq -r '.mediaType // "application/vnd.oci.image.manifest.v1+json"' "$1" ;;
+    *) echo application/octet-stream ;;
+  esac
+}
+
+# layout_closure LAYOUT DIGEST: the digest and every digest it references (index ->
+# manifests -> config + layers), one per line, recursively.
+layout_closure() {
+  local layout="$1" d="$2" f c
+  echo "$d"
+  f="$(layout_blob "$layout" "$d")"
+  case "$(json_kind "$f")" in
+    index) for c in $(jq -r '.manifests[].digest' "$f"); do layout_closure "$layout" "$c"; done ;;
+    manifest) jq -r '.config.digest, .layers[].digest' "$f" ;;
+  esac
+}
+
+# build_index LAYOUT TAG TAG_A TAG_B ...: an OCI image index over already built images of
+# LAYOUT (platform from each config), stored as a blob and tagged TAG in index.json.
+build_index() {
+  local layout="$1" tag="$2"; shift 2
+  python3 - "$layout" "$tag" "$@" <<'PY'
+import hashlib, json, os, sys
+layout, tag, members = sys.argv[1], sys.argv[2], sys.argv[3:]
+with open(os.path.join(layout, "index.json")) as f:
+    top = json.load(f)
+def blob(d):
+    alg, hx = d.split(":", 1)
+    return os.path.join(layout, "blobs", alg, hx)
+def by_tag(t):
+    for m in top["manifests"]:
+        if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == t:
+            return m
+    raise SystemExit("no tag %s in %s" % (t, layout))
+entries = []
+for t in members:
+    desc = by_tag(t)
+    man = json.load(open(blob(desc["digest"])))
+    cfg = json.load(open(blob(man["config"]["digest"])))
+    entries.append({"mediaType": desc["mediaType"], "digest": desc["digest"], "size": desc["size"],
+                    "platform": {"architecture": cfg["architecture"], "os": cfg["os"]}})
+index = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": entries}
+raw = json.dumps(index, indent=2).encode()
+hx = hashlib.sha256(raw).hexdigest()
+with open(os.path.join(layout, "blobs", "sha256", hx), "wb") as f:
+    f.write(raw)
+top["manifests"] = [m for m in top["manifests"]
+                    if m.get("annotations", {}).get("org.opencontainers.image.ref.name") != tag]
+top["manifests"].append({"mediaType": index["mediaType"], "digest": "sha256:" + hx, "size": len(raw),
+                         "annotations": {"org.opencontainers.image.ref.name": tag}})
+with open(os.path.join(layout, "index.json"), "w") as f:
+    json.dump(top, f)
+PY
+}
+
+# assert_layout_same SRC_LAYOUT DST_LAYOUT DIGEST: every blob in DIGEST's closure exists in
+# DST_LAYOUT with the same sha256 as in SRC_LAYOUT (and as its name).
+assert_layout_same() {
+  local src="$1" dst="$2" root="$3" d n=0 a b
+  for d in $(layout_closure "$src" "$root" | sort -u); do
+    [[ -f "$(layout_blob "$dst" "$d")" ]] || fail "blob $d missing in $dst"
+    a="$(sha256_file "$(layout_blob "$src" "$d")")"
+    b="$(sha256_file "$(layout_blob "$dst" "$d")")"
+    [[ "$a" == "$d" && "$b" == "$d" ]] || fail "blob $d differs: source $a, copy $b"
+    n=$((n + 1))
+  done
+  ok "$n blobs of $root byte-identical in $(basename "$dst")"
+}
+
+# assert_registry_has REPO LAYOUT DIGEST: GET every blob/manifest of DIGEST's closure from
+# $REG/REPO and compare sha256 with LAYOUT's file.
+assert_registry_has() {
+  local repo="$1" layout="$2" root="$3" d mt n=0 got
+  for d in $(layout_closure "$layout" "$root" | sort -u); do
+    mt="$(manifest_media_type "$(layout_blob "$layout" "$d")")"
+    if [[ "$mt" == application/octet-stream ]]; then
+      http GET "/v2/$repo/blobs/$d" -L
+    else
+      http GET "/v2/$repo/manifests/$d" -H "Accept: $mt"
+    fi
+    [[ "$HTTP_STATUS" == 200 ]] || fail "GET $d from $repo: HTTP $HTTP_STATUS"
+    got="$(sha256_file "$HTTP_BODY")"
+    [[ "$got" == "$d" ]] || fail "GET $d from $repo returned content with digest $got"
+    n=$((n + 1))
+  done
+  ok "$n objects of $root in $repo intact (sha256 verified)"
+}
