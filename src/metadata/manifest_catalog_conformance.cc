@@ -424,8 +424,8 @@ TEST_P(ManifestCatalogConformance, DeleteUnknownManifestIsManifestUnknown) {
   EXPECT_TRUE(failsWith(catalog().deleteManifest(kOtherRegistry, "repo", row.digest),
                         Errc::kManifestUnknown));
   ASSERT_TRUE(isOk(catalog().deleteManifest(kRegistry, "repo", row.digest)));
-  EXPECT_TRUE(failsWith(catalog().deleteManifest(kRegistry, "repo", row.digest),
-                        Errc::kManifestUnknown));
+  EXPECT_TRUE(
+      failsWith(catalog().deleteManifest(kRegistry, "repo", row.digest), Errc::kManifestUnknown));
 }
 
 TEST_P(ManifestCatalogConformance, DeletedManifestCanBePutAgain) {
@@ -566,7 +566,11 @@ TEST_P(ManifestCatalogConformance, LoadVisitsInContractOrder) {
   }
   ASSERT_TRUE(isOk(catalog().linkBlob(kRegistry, "links-only", digestOf("x"))));
   Snapshot snapshot = loadSnapshot(catalog(), kRegistry);
-  EXPECT_EQ(snapshot.order, "rrrr" "mmmmmm" "ttt" "bbbb");
+  EXPECT_EQ(snapshot.order,
+            "rrrr"
+            "mmmmmm"
+            "ttt"
+            "bbbb");
   EXPECT_TRUE(inContractOrder(snapshot.order));
 }
 

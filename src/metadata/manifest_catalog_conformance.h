@@ -10,12 +10,12 @@
 // The suite's object file must be linked into the test executable directly (an OBJECT library or
 // a source), since nothing references its tests and a static library would drop them.
 
+#include <gtest/gtest.h>
+
 #include <functional>
 #include <memory>
 #include <ostream>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "common/result.h"
 #include "metadata/manifest_catalog.h"

@@ -37,7 +37,8 @@ template <typename R>
 }
 
 UploadSession makeSession(std::string id, std::string_view registry = kRegistry,
-                          std::string repository = "team/app", std::int64_t started = 1'700'000'000) {
+                          std::string repository = "team/app",
+                          std::int64_t started = 1'700'000'000) {
   return UploadSession{std::move(id), std::string(registry), std::move(repository), started};
 }
 
@@ -183,7 +184,7 @@ TEST_P(UploadSessionStoreConformance, ConcurrentCreateGetRemove) {
         std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
         UploadSession session = makeSession(id, kRegistry, "repo", i);
         auto loaded = store().createSession(session).ok() ? store().getSession(id)
-                                                           : Result<UploadSession>(Error{});
+                                                          : Result<UploadSession>(Error{});
         if (!loaded.ok() || loaded->id != id) {
           ++failures;
         }

@@ -11,12 +11,12 @@
 // Link the suite's object file into the test executable directly (see
 // manifest_catalog_conformance.h for why).
 
+#include <gtest/gtest.h>
+
 #include <functional>
 #include <memory>
 #include <ostream>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "common/result.h"
 #include "metadata/upload_session_store.h"

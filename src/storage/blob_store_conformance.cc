@@ -471,6 +471,19 @@ TEST_P(BlobStoreConformanceTest, InvalidUploadIdsAreRejected) {
   EXPECT_TRUE(listUploads(store(), kRegistry).empty());
 }
 
+// A default-constructed Digest names nothing; above all, publishing to it must not lose the upload.
+TEST_P(BlobStoreConformanceTest, EmptyDigestIsRejected) {
+  ASSERT_TRUE(isOk(writeUpload(store(), kRegistry, "up", "bytes")));
+  const Digest none;
+  EXPECT_TRUE(failsWith(store().publishUpload(kRegistry, "up", none), Errc::kDigestInvalid));
+  EXPECT_TRUE(failsWith(store().stat(kRegistry, none), Errc::kDigestInvalid));
+  EXPECT_TRUE(failsWith(store().open(kRegistry, none), Errc::kDigestInvalid));
+  EXPECT_TRUE(failsWith(store().deleteBlob(kRegistry, none), Errc::kDigestInvalid));
+  Result<std::unique_ptr<UploadWriter>> writer = store().openUpload(kRegistry, "up");
+  ASSERT_TRUE(isOk(writer));
+  EXPECT_EQ((*writer)->size(), 5u);
+}
+
 TEST_P(BlobStoreConformanceTest, DeleteRegistryRemovesBlobsAndUploads) {
   const Digest mine = digestOf("mine");
   const Digest theirs = digestOf("theirs");

@@ -535,12 +535,12 @@ std::string describeActual(const Argument& a, std::uint16_t allowed) {
     return "an expression reference";
   }
   const Json& v = a.value.get();
-  if (!v.is_array() || v.empty()) {
+  const bool numbers = (allowed & kTypeArrayOfNumber) != 0;
+  const bool strings = (allowed & kTypeArrayOfString) != 0;
+  if (!v.is_array() || v.empty() || (!numbers && !strings)) {
     return std::string(typeName(v));
   }
   // Name the first element that breaks the array's required element type.
-  const bool numbers = (allowed & kTypeArrayOfNumber) != 0;
-  const bool strings = (allowed & kTypeArrayOfString) != 0;
   const std::string_view first = typeName(v[0]);
   for (const Json& e : v) {
     const bool fits = numbers && strings ? (e.is_number() || e.is_string()) &&

@@ -12,7 +12,7 @@ namespace {
 
 /// Work any search may do regardless of document size: ample for real queries, small enough
 /// that an expression built to multiply its input fails in well under a second.
-constexpr std::size_t kBaseWork = std::size_t{1} << 20;
+constexpr std::size_t kBaseWork = std::size_t{1} << 18;
 /// Further work allowed per unit of document weight, so big documents stay searchable.
 constexpr std::size_t kWorkPerWeight = 16;
 

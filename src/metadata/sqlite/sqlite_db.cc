@@ -49,9 +49,10 @@ Result<Statement> Statement::prepare(sqlite3* db, std::string_view sql) {
     return connectionError(db, code, std::string(sql));
   }
   Statement statement(stmt);
-  if (stmt == nullptr || (tail != nullptr && tail != sql.data() + sql.size() &&
-                          std::string_view(tail, sql.data() + sql.size() - tail)
-                                  .find_first_not_of(" \t\r\n;") != std::string_view::npos)) {
+  if (stmt == nullptr ||
+      (tail != nullptr && tail != sql.data() + sql.size() &&
+       std::string_view(tail, sql.data() + sql.size() - tail).find_first_not_of(" \t\r\n;") !=
+           std::string_view::npos)) {
     // A programming error, but reported rather than half-run: only the first statement would
     // ever execute.
     return databaseError(SQLITE_MISUSE, "expected exactly one SQL statement", std::string(sql));
@@ -96,8 +97,8 @@ Status Statement::bindOne(int index, Blob blob) {
     // sqlite3_bind_blob with no bytes may bind NULL; a zero-length blob is what was stored.
     return check(sqlite3_bind_zeroblob(stmt_, index, 0));
   }
-  return check(sqlite3_bind_blob64(stmt_, index, blob.bytes.data(), blob.bytes.size(),
-                                   SQLITE_TRANSIENT));
+  return check(
+      sqlite3_bind_blob64(stmt_, index, blob.bytes.data(), blob.bytes.size(), SQLITE_TRANSIENT));
 }
 
 Status Statement::bindOne(int index, const OptionalText& text) {
@@ -154,7 +155,9 @@ std::string_view Statement::columnBlob(int column) const {
   return {static_cast<const char*>(blob), static_cast<std::size_t>(size)};
 }
 
-std::int64_t Statement::columnInt64(int column) const { return sqlite3_column_int64(stmt_, column); }
+std::int64_t Statement::columnInt64(int column) const {
+  return sqlite3_column_int64(stmt_, column);
+}
 
 bool Statement::columnIsNull(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
@@ -186,9 +189,9 @@ void Db::Closer::operator()(sqlite3* db) const noexcept {
 Result<Db> Db::open(const std::filesystem::path& file) {
   sqlite3* raw = nullptr;
   // NOMUTEX: the owner serialises access, so SQLite's own per-call mutex would be pure cost.
-  int code = sqlite3_open_v2(file.c_str(), &raw,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+  int code =
+      sqlite3_open_v2(file.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   // Even a failed open may allocate a handle, which must still be closed.
   Db db(raw);
   if (code != SQLITE_OK) {
@@ -226,8 +229,7 @@ Result<StatementLease> Db::prepare(std::string_view sql) {
     if (!statement.ok()) {
       return fail(std::move(statement).error());
     }
-    it = cache_
-             .emplace(std::move(key), std::make_unique<Statement>(std::move(statement).value()))
+    it = cache_.emplace(std::move(key), std::make_unique<Statement>(std::move(statement).value()))
              .first;
   } else if (it->second->leased_) {
     return databaseError(SQLITE_MISUSE, "a cached statement was used while already in use",
@@ -247,8 +249,7 @@ Result<Transaction> Transaction::begin(Db& db, Kind kind) {
   return Transaction(db);
 }
 
-Transaction::Transaction(Transaction&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)) {}
+Transaction::Transaction(Transaction&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
 
 Transaction::~Transaction() {
   // SQLite may already have rolled back on its own (e.g. after SQLITE_FULL); rolling back again

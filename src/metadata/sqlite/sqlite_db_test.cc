@@ -70,9 +70,8 @@ TEST_F(SqliteDbTest, EmptyTextAndBlobStayEmptyNotNull) {
 
 TEST_F(SqliteDbTest, OptionalTextBindsNullOrText) {
   ASSERT_TRUE(db_->run("INSERT INTO t (a, n) VALUES (?1, 1)", OptionalText{}).ok());
-  ASSERT_TRUE(db_->run("INSERT INTO t (a, n) VALUES (?1, 2)",
-                       OptionalText{std::string_view("x")})
-                  .ok());
+  ASSERT_TRUE(
+      db_->run("INSERT INTO t (a, n) VALUES (?1, 2)", OptionalText{std::string_view("x")}).ok());
   EXPECT_EQ(text("SELECT count(*) FROM t WHERE a IS NULL AND n = 1"), "1");
   EXPECT_EQ(text("SELECT a FROM t WHERE n = 2"), "x");
 }

@@ -17,11 +17,11 @@ using sqlite::StatementLease;
 using sqlite::Transaction;
 
 // Propagates the error of a Result<T> expression, otherwise binds its value to `var`.
-#define BERTH_SQLITE_ASSIGN(var, expr)                \
-  auto var##_result_ = (expr);                        \
-  if (!var##_result_.ok()) {                          \
+#define BERTH_SQLITE_ASSIGN(var, expr)                      \
+  auto var##_result_ = (expr);                              \
+  if (!var##_result_.ok()) {                                \
     return ::berth::fail(std::move(var##_result_).error()); \
-  }                                                   \
+  }                                                         \
   auto& var = *var##_result_
 
 Result<std::string> queryText(Db& db, std::string_view sql) {
@@ -56,8 +56,8 @@ Status configure(Db& db) {
   return sqlite::migrateSchema(db);
 }
 
-Error corruptDigest(std::string_view table, std::string_view registry,
-                    std::string_view repository, std::string_view key, std::string_view text) {
+Error corruptDigest(std::string_view table, std::string_view registry, std::string_view repository,
+                    std::string_view key, std::string_view text) {
   std::string message = "metadata database: table ";
   message.append(table).append(" holds an invalid digest '").append(text.substr(0, 200));
   message.append("' (registry '").append(registry).append("', repository '").append(repository);
@@ -65,9 +65,8 @@ Error corruptDigest(std::string_view table, std::string_view registry,
   return Error{Errc::kInternal, std::move(message), std::string(text.substr(0, 200))};
 }
 
-Result<Digest> readDigest(std::string_view text, std::string_view table,
-                          std::string_view registry, std::string_view repository,
-                          std::string_view key) {
+Result<Digest> readDigest(std::string_view text, std::string_view table, std::string_view registry,
+                          std::string_view repository, std::string_view key) {
   auto digest = Digest::parse(text);
   if (!digest.ok()) {
     return corruptDigest(table, registry, repository, key, text);
@@ -93,8 +92,9 @@ Status requireDigests(const ManifestRow& row) {
 
 Status requireDigest(const Digest& digest) {
   if (digest.empty()) {
-    return fail(Errc::kInternal, "metadata store was given an empty digest; this is a berth bug, "
-                                 "please report it");
+    return fail(Errc::kInternal,
+                "metadata store was given an empty digest; this is a berth bug, "
+                "please report it");
   }
   return okStatus();
 }
@@ -156,8 +156,7 @@ class RefCursor {
   }
 
   /// Appends the references of one manifest, in their stored order.
-  Status collect(std::string_view repository, std::string_view manifest,
-                 std::vector<Digest>& out) {
+  Status collect(std::string_view repository, std::string_view manifest, std::vector<Digest>& out) {
     while (hasRow_) {
       std::string_view rowRepository = statement_->columnText(0);
       std::string_view rowManifest = statement_->columnText(1);
@@ -172,9 +171,9 @@ class RefCursor {
       // order < 0 would be a reference whose manifest is gone; foreign keys rule that out, and
       // skipping it is the right answer anyway.
       if (order == 0) {
-        BERTH_SQLITE_ASSIGN(digest, readDigest(statement_->columnText(2), table_, registry_,
-                                               rowRepository,
-                                               "manifest " + std::string(rowManifest)));
+        BERTH_SQLITE_ASSIGN(digest,
+                            readDigest(statement_->columnText(2), table_, registry_, rowRepository,
+                                       "manifest " + std::string(rowManifest)));
         out.push_back(std::move(digest));
       }
       BERTH_TRY(advance());
@@ -214,8 +213,8 @@ Status SqliteMetadataStore::putManifest(std::string_view registry, std::string_v
 }
 
 Status SqliteMetadataStore::putManifestLocked(std::string_view registry,
-                                              std::string_view repository,
-                                              const ManifestRow& row, const std::string* tag) {
+                                              std::string_view repository, const ManifestRow& row,
+                                              const std::string* tag) {
   BERTH_SQLITE_ASSIGN(transaction, Transaction::begin(db_, Transaction::Kind::kWrite));
   BERTH_TRY(db_.run(kInsertRepository, registry, repository));
   // DO NOTHING: the same digest means the same bytes, and the first push's row (with its
@@ -225,19 +224,18 @@ Status SqliteMetadataStore::putManifestLocked(std::string_view registry,
       "bytes, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
       "ON CONFLICT (registry, repository, digest) DO NOTHING",
       registry, repository, row.digest.str(), row.mediaType, row.artifactType,
-      OptionalText{row.subject.has_value()
-                       ? std::optional<std::string_view>(row.subject->str())
-                       : std::nullopt},
+      OptionalText{row.subject.has_value() ? std::optional<std::string_view>(row.subject->str())
+                                           : std::nullopt},
       Blob{row.bytes}, row.createdUnixSeconds));
   // References are derived from the bytes, so replacing them is a no-op for an honest re-push
   // and repairs rows written by a parser that has since been fixed.
   BERTH_TRY(replaceRefs(db_, kBlobRefs, registry, repository, row.digest, row.blobRefs));
   BERTH_TRY(replaceRefs(db_, kManifestRefs, registry, repository, row.digest, row.manifestRefs));
   if (tag != nullptr) {
-    BERTH_TRY(db_.run(
-        "INSERT INTO tags (registry, repository, tag, digest) VALUES (?1, ?2, ?3, ?4) "
-        "ON CONFLICT (registry, repository, tag) DO UPDATE SET digest = excluded.digest",
-        registry, repository, *tag, row.digest.str()));
+    BERTH_TRY(
+        db_.run("INSERT INTO tags (registry, repository, tag, digest) VALUES (?1, ?2, ?3, ?4) "
+                "ON CONFLICT (registry, repository, tag) DO UPDATE SET digest = excluded.digest",
+                registry, repository, *tag, row.digest.str()));
   }
   return transaction.commit();
 }
@@ -246,9 +244,8 @@ Status SqliteMetadataStore::deleteManifest(std::string_view registry, std::strin
                                            const Digest& digest) {
   std::lock_guard lock(mutex_);
   // One statement, so atomic on its own; tags and references go with it by ON DELETE CASCADE.
-  BERTH_TRY(db_.run(
-      "DELETE FROM manifests WHERE registry = ?1 AND repository = ?2 AND digest = ?3", registry,
-      repository, digest.str()));
+  BERTH_TRY(db_.run("DELETE FROM manifests WHERE registry = ?1 AND repository = ?2 AND digest = ?3",
+                    registry, repository, digest.str()));
   if (db_.changes() == 0) {
     return fail(Errc::kManifestUnknown,
                 "manifest " + digest.str() + " is not in repository " + std::string(repository),
@@ -276,10 +273,10 @@ Status SqliteMetadataStore::linkBlob(std::string_view registry, std::string_view
   std::lock_guard lock(mutex_);
   BERTH_SQLITE_ASSIGN(transaction, Transaction::begin(db_, Transaction::Kind::kWrite));
   BERTH_TRY(db_.run(kInsertRepository, registry, repository));
-  BERTH_TRY(db_.run(
-      "INSERT INTO blob_links (registry, repository, digest) VALUES (?1, ?2, ?3) "
-      "ON CONFLICT DO NOTHING",
-      registry, repository, digest.str()));
+  BERTH_TRY(
+      db_.run("INSERT INTO blob_links (registry, repository, digest) VALUES (?1, ?2, ?3) "
+              "ON CONFLICT DO NOTHING",
+              registry, repository, digest.str()));
   return transaction.commit();
 }
 
@@ -355,9 +352,9 @@ Status SqliteMetadataStore::loadLocked(std::string_view registry, const CatalogV
       row.mediaType = manifests->columnText(2);
       row.artifactType = manifests->columnText(3);
       if (!manifests->columnIsNull(4)) {
-        BERTH_SQLITE_ASSIGN(subject, readDigest(manifests->columnText(4), "manifests", registry,
-                                                repository,
-                                                "subject of " + std::string(digestText)));
+        BERTH_SQLITE_ASSIGN(subject,
+                            readDigest(manifests->columnText(4), "manifests", registry, repository,
+                                       "subject of " + std::string(digestText)));
         row.subject = std::move(subject);
       }
       row.bytes = manifests->columnBlob(5);
@@ -408,10 +405,10 @@ Status SqliteMetadataStore::loadLocked(std::string_view registry, const CatalogV
 
 Status SqliteMetadataStore::createSession(const UploadSession& session) {
   std::lock_guard lock(mutex_);
-  BERTH_TRY(db_.run(
-      "INSERT INTO upload_sessions (id, registry, repository, started_at) "
-      "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (id) DO NOTHING",
-      session.id, session.registry, session.repository, session.startedUnixSeconds));
+  BERTH_TRY(
+      db_.run("INSERT INTO upload_sessions (id, registry, repository, started_at) "
+              "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (id) DO NOTHING",
+              session.id, session.registry, session.repository, session.startedUnixSeconds));
   if (db_.changes() == 0) {
     return fail(Errc::kConflict, "upload session " + session.id + " already exists; use a new id",
                 session.id);

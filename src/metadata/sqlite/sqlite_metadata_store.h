@@ -37,8 +37,8 @@ class SqliteMetadataStore final : public ManifestCatalog, public UploadSessionSt
   ~SqliteMetadataStore() override = default;
 
   // ManifestCatalog
-  Status putManifest(std::string_view registry, std::string_view repository,
-                     const ManifestRow& row, const std::string* tag) override;
+  Status putManifest(std::string_view registry, std::string_view repository, const ManifestRow& row,
+                     const std::string* tag) override;
   Status deleteManifest(std::string_view registry, std::string_view repository,
                         const Digest& digest) override;
   Status deleteTag(std::string_view registry, std::string_view repository,

@@ -73,14 +73,14 @@ INSTANTIATE_TEST_SUITE_P(
         [] { return std::make_unique<SqliteHarness<ManifestCatalogHarness, ManifestCatalog>>(); }}),
     catalogParamName);
 
-INSTANTIATE_TEST_SUITE_P(Sqlite, UploadSessionStoreConformance,
-                         ::testing::Values(UploadSessionStoreConformanceParam{
-                             "Sqlite",
-                             [] {
-                               return std::make_unique<
-                                   SqliteHarness<UploadSessionStoreHarness, UploadSessionStore>>();
-                             }}),
-                         sessionStoreParamName);
+INSTANTIATE_TEST_SUITE_P(
+    Sqlite, UploadSessionStoreConformance,
+    ::testing::Values(UploadSessionStoreConformanceParam{
+        "Sqlite",
+        [] {
+          return std::make_unique<SqliteHarness<UploadSessionStoreHarness, UploadSessionStore>>();
+        }}),
+    sessionStoreParamName);
 
 }  // namespace conformance
 
@@ -172,7 +172,8 @@ TEST_F(SqliteMetadataStoreTest, OpeningAgainKeepsSchemaAndData) {
 TEST_F(SqliteMetadataStoreTest, OpenRefusesANewerSchema) {
   {
     sqlite::Db db = rawDb();
-    ASSERT_TRUE(db.exec("PRAGMA user_version = " + std::to_string(sqlite::kSchemaVersion + 1)).ok());
+    ASSERT_TRUE(
+        db.exec("PRAGMA user_version = " + std::to_string(sqlite::kSchemaVersion + 1)).ok());
   }
   auto store = SqliteMetadataStore::open(dbFile());
   ASSERT_FALSE(store.ok());
@@ -257,8 +258,8 @@ TEST_F(SqliteMetadataStoreTest, DeletesLeaveNoOrphanRows) {
   EXPECT_EQ(count("manifest_blob_refs", "repository = 'one'"), "2") << "the child's refs stay";
 
   ASSERT_TRUE(store->deleteRepository(kRegistry, "one").ok());
-  for (const char* table : {"manifests", "manifest_blob_refs", "manifest_manifest_refs", "tags",
-                            "blob_links"}) {
+  for (const char* table :
+       {"manifests", "manifest_blob_refs", "manifest_manifest_refs", "tags", "blob_links"}) {
     EXPECT_EQ(count(table, "repository = 'one'"), "0") << table;
     EXPECT_NE(count(table, "repository = 'two'"), "0") << table;
   }

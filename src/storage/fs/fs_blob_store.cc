@@ -65,6 +65,14 @@ Status checkUpload(std::string_view registry, std::string_view uploadId) {
   return okStatus();
 }
 
+// A default-constructed Digest would map to the algorithm directory itself.
+Status checkDigest(const Digest& digest) {
+  if (digest.empty()) {
+    return fail(Errc::kDigestInvalid, "a digest is required");
+  }
+  return okStatus();
+}
+
 Error blobUnknown(const Digest& digest) {
   return makeError(Errc::kBlobUnknown, "blob unknown to registry", digest.str());
 }
@@ -254,9 +262,10 @@ class FsUploadWriter final : public UploadWriter {
   Status rollBack(int writeErr) {
     Error error = ioError(writeErr, "write upload", path_);
     if (retryOnEintr([&] { return ::ftruncate(fd_.get(), static_cast<off_t>(size_)); }) != 0) {
+      int truncateErr = errno;
       // size_ stays authoritative either way: the next append overwrites the stray tail.
       error.message += " (and cutting it back to " + std::to_string(size_) +
-                       " bytes failed: " + errnoText(errno) + ")";
+                       " bytes failed: " + errnoText(truncateErr) + ")";
     }
     return error;
   }
@@ -364,6 +373,7 @@ Status FsBlobStore::checkWritable() const {
 
 Result<std::uint64_t> FsBlobStore::stat(std::string_view registry, const Digest& digest) {
   BERTH_TRY(checkRegistry(registry));
+  BERTH_TRY(checkDigest(digest));
   const fs::path path = blobPath(registry, digest);
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
@@ -379,6 +389,7 @@ Result<std::uint64_t> FsBlobStore::stat(std::string_view registry, const Digest&
 Result<std::unique_ptr<BlobReader>> FsBlobStore::open(std::string_view registry,
                                                       const Digest& digest) {
   BERTH_TRY(checkRegistry(registry));
+  BERTH_TRY(checkDigest(digest));
   return openReader(blobPath(registry, digest), [&] { return blobUnknown(digest); });
 }
 
@@ -429,6 +440,7 @@ Result<std::unique_ptr<UploadWriter>> FsBlobStore::openUpload(std::string_view r
 Status FsBlobStore::publishUpload(std::string_view registry, std::string_view uploadId,
                                   const Digest& digest) {
   BERTH_TRY(checkUpload(registry, uploadId));
+  BERTH_TRY(checkDigest(digest));
   const fs::path upload = uploadPath(registry, uploadId);
   const fs::path blob = blobPath(registry, digest);
   {
@@ -509,6 +521,7 @@ Status FsBlobStore::deleteUpload(std::string_view registry, std::string_view upl
 
 Status FsBlobStore::deleteBlob(std::string_view registry, const Digest& digest) {
   BERTH_TRY(checkRegistry(registry));
+  BERTH_TRY(checkDigest(digest));
   // The prefix directory stays: removing it could race a publish that just created it.
   const fs::path path = blobPath(registry, digest);
   if (::unlink(path.c_str()) != 0 && !isAbsent(errno)) {
