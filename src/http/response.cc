@@ -66,8 +66,14 @@ void Response::reset() {
 
 void writeRegistryError(Response& response, const Error& error) {
   const ErrorWireInfo& info = wireInfo(error.code);
-  nlohmann::json entry = {{"code", info.ociCode}, {"message", error.message}};
-  if (!error.detail.empty()) {
+  // Internal messages name paths and database errors: for the operator's log, not the client.
+  const bool internal = error.code == Errc::kInternal;
+  nlohmann::json entry = {
+      {"code", info.ociCode},
+      {"message", internal ? std::string("the registry failed to complete the request; the "
+                                         "operator can find the cause in the daemon log")
+                           : error.message}};
+  if (!error.detail.empty() && !internal) {
     entry["detail"] = error.detail;
   }
   nlohmann::json body = {{"errors", nlohmann::json::array({std::move(entry)})}};
@@ -82,7 +88,11 @@ void writeRegistryError(Response& response, const Error& error) {
 
 void writeManagementError(Response& response, const Error& error) {
   const ErrorWireInfo& info = wireInfo(error.code);
-  nlohmann::json body = {{"error", {{"code", info.mgmtCode}, {"message", error.message}}}};
+  const std::string& message =
+      error.code == Errc::kInternal
+          ? std::string("the server failed to complete the request; see the daemon log")
+          : error.message;
+  nlohmann::json body = {{"error", {{"code", info.mgmtCode}, {"message", message}}}};
   response.reset();
   response.status = info.httpStatus;
   response.setBody(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),

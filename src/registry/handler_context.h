@@ -6,6 +6,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include "common/log.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "registry/registry_directory.h"
@@ -20,8 +21,15 @@ struct HandlerContext {
   UploadService& uploads;
   boost::asio::thread_pool& blocking;
   const Route& route;
+  const Logger& log;
 
-  void error(const Error& e) { http::writeRegistryError(response, e); }
+  void error(const Error& e) {
+    if (e.code == Errc::kInternal) {
+      log.error("request " + std::string(http::methodName(request.method)) + " " +
+                std::string(request.path) + " failed: " + e.message);
+    }
+    http::writeRegistryError(response, e);
+  }
 };
 
 using Awaitable = boost::asio::awaitable<void>;

@@ -54,7 +54,8 @@ boost::asio::awaitable<void> RegistryApi::dispatch(http::Request& request,
     http::writeRegistryError(response, route.error());
     co_return;
   }
-  HandlerContext ctx{request, response, *instance->service, *instance->uploads, blocking_, *route};
+  HandlerContext ctx{request, response, *instance->service, *instance->uploads, blocking_, *route,
+                     log_};
   switch (route->kind) {
     case RouteKind::kBase:
       if (request.method != http::Method::kGet && request.method != http::Method::kHead) {

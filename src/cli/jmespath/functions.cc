@@ -18,7 +18,6 @@ namespace {
 // A string of this many bytes is charged like one extra JSON value (matches measure()).
 constexpr std::size_t kBytesPerWeight = 16;
 
-
 const Json& arg(std::span<Argument> args, std::size_t i) { return args[i].value.get(); }
 const std::string& str(std::span<Argument> args, std::size_t i) {
   return arg(args, i).get_ref<const std::string&>();
@@ -27,7 +26,6 @@ const std::string& str(std::span<Argument> args, std::size_t i) {
 Error typeError(std::size_t column, std::string_view what) {
   return evaluationError(column, "invalid-type: " + std::string(what));
 }
-
 
 /// `d` as an integer when it is integral and representable, as a float otherwise.
 Json integralNumber(double d) {
@@ -102,7 +100,6 @@ bool lessThan(const Json& a, const Json& b) {
   }
   return a.get_ref<const std::string&>() < b.get_ref<const std::string&>();
 }
-
 
 Result<Value> fnAbs(std::span<Argument> args, const Call&) {
   const Json& n = arg(args, 0);
@@ -190,7 +187,8 @@ Result<Value> fnKeys(std::span<Argument> args, const Call& call) {
   for (auto it = object.begin(); it != object.end(); ++it) {
     out.push_back(it.key());
   }
-  if (Status s = call.interpreter.charge(measure(out, kMaxJsonDepth, static_cast<std::size_t>(-1)).weight);
+  if (Status s =
+          call.interpreter.charge(measure(out, kMaxJsonDepth, static_cast<std::size_t>(-1)).weight);
       !s) {
     return fail(std::move(s).error());
   }
@@ -264,11 +262,12 @@ Result<std::vector<Value>> sortKeys(std::span<Argument> args, const Call& call,
     const bool orderable = k.is_number() || k.is_string();
     const bool same_kind = keys.empty() || k.is_number() == keys.front().get().is_number();
     if (!orderable || !same_kind) {
-      return fail(typeError(
-          call.column, std::string(function) +
-                      "() needs its expression to give every element a number, or every "
-                      "element a string; got " +
-                      (orderable ? "a mix of numbers and strings" : std::string(typeName(k)))));
+      return fail(
+          typeError(call.column,
+                    std::string(function) +
+                        "() needs its expression to give every element a number, or every "
+                        "element a string; got " +
+                        (orderable ? "a mix of numbers and strings" : std::string(typeName(k)))));
     }
     keys.push_back(std::move(key).value());
   }
@@ -438,7 +437,6 @@ Result<Value> fnMinBy(std::span<Argument> args, const Call& call) {
   return extremeBy(args, call, false);
 }
 
-
 constexpr std::uint16_t kNumbersOrStrings = kTypeArrayOfNumber | kTypeArrayOfString;
 constexpr std::array<std::uint16_t, 1> kNumber{kTypeNumber};
 constexpr std::array<std::uint16_t, 1> kString{kTypeString};
@@ -510,12 +508,18 @@ std::string describeTypes(std::uint16_t types) {
 
 std::uint16_t typeBit(const Json& v) {
   switch (v.type()) {
-    case Json::value_t::string: return kTypeString;
-    case Json::value_t::boolean: return kTypeBoolean;
-    case Json::value_t::array: return kTypeArray;
-    case Json::value_t::object: return kTypeObject;
-    case Json::value_t::null: return kTypeNull;
-    default: return kTypeNumber;
+    case Json::value_t::string:
+      return kTypeString;
+    case Json::value_t::boolean:
+      return kTypeBoolean;
+    case Json::value_t::array:
+      return kTypeArray;
+    case Json::value_t::object:
+      return kTypeObject;
+    case Json::value_t::null:
+      return kTypeNull;
+    default:
+      return kTypeNumber;
   }
 }
 
@@ -543,13 +547,11 @@ std::string describeActual(const Argument& a, std::uint16_t allowed) {
   // Name the first element that breaks the array's required element type.
   const std::string_view first = typeName(v[0]);
   for (const Json& e : v) {
-    const bool fits = numbers && strings ? (e.is_number() || e.is_string()) &&
-                                               typeName(e) == first
+    const bool fits = numbers && strings ? (e.is_number() || e.is_string()) && typeName(e) == first
                                          : (numbers ? e.is_number() : e.is_string());
     if (!fits) {
       const bool mixed = numbers && strings && (v[0].is_number() || v[0].is_string());
-      return mixed ? "an array mixing " + std::string(first) + " and " +
-                         std::string(typeName(e))
+      return mixed ? "an array mixing " + std::string(first) + " and " + std::string(typeName(e))
                    : "an array containing " + std::string(typeName(e));
     }
   }
@@ -574,13 +576,12 @@ Result<Value> callFunction(const FunctionSpec& spec, std::span<Argument> args,
       ok = (allowed & kTypeExpref) != 0;
     } else if ((allowed & kTypeExpref) == 0) {
       const Json& v = a.value.get();
-      ok = (allowed & typeBit(v)) != 0 ||
-           (v.is_array() && homogeneousArrayMatches(v, allowed));
+      ok = (allowed & typeBit(v)) != 0 || (v.is_array() && homogeneousArrayMatches(v, allowed));
     }
     if (!ok) {
-      return fail(typeError(column, std::string(spec.name) + "() argument " +
-                                        std::to_string(i + 1) + " must be " +
-                                        describeTypes(allowed) + ", got " + describeActual(a, allowed)));
+      return fail(typeError(
+          column, std::string(spec.name) + "() argument " + std::to_string(i + 1) + " must be " +
+                      describeTypes(allowed) + ", got " + describeActual(a, allowed)));
     }
   }
   return spec.impl(args, Call{interpreter, column});

@@ -85,10 +85,10 @@ TEST(Functions, StartsWithAndEndsWith) {
                     {"ends_with(s, '')", "true"},
                     {"ends_with(e, '')", "true"},
                     {"ends_with(s, 'xhello')", "false"}});
-  expectErrors(doc(),
-               {"starts_with(n, 'a')", "starts_with(s, `1`)", "ends_with(nul, 'a')",
-                "ends_with(s, strs)"},
-               "invalid-type");
+  expectErrors(
+      doc(),
+      {"starts_with(n, 'a')", "starts_with(s, `1`)", "ends_with(nul, 'a')", "ends_with(s, strs)"},
+      "invalid-type");
 }
 
 TEST(Functions, Join) {
@@ -206,14 +206,13 @@ TEST(Functions, Sort) {
 }
 
 TEST(Functions, SortBy) {
-  expectAll(doc(),
-            {{"sort_by(people, &age)[].name", R"(["bob", "dee", "ann", "cy"])"},  // stable
-             {"sort_by(people, &name)[].age", "[30, 25, 35, 25]"},
-             {"sort_by(people, &age)[-1].name", R"("cy")"},
-             {"sort_by(empty, &age)", "[]"},
-             {"sort_by(nums, &@)", "[-1, 2.5, 4, 10]"},
-             {"sort_by(people, &to_string(age))[0].name", R"("bob")"},
-             {"reverse(sort_by(people, &age))[0].name", R"("cy")"}});
+  expectAll(doc(), {{"sort_by(people, &age)[].name", R"(["bob", "dee", "ann", "cy"])"},  // stable
+                    {"sort_by(people, &name)[].age", "[30, 25, 35, 25]"},
+                    {"sort_by(people, &age)[-1].name", R"("cy")"},
+                    {"sort_by(empty, &age)", "[]"},
+                    {"sort_by(nums, &@)", "[-1, 2.5, 4, 10]"},
+                    {"sort_by(people, &to_string(age))[0].name", R"("bob")"},
+                    {"reverse(sort_by(people, &age))[0].name", R"("cy")"}});
   EXPECT_EQ(errorOf("sort_by(mixed, &@)", doc()),
             "--query failed at column 1: invalid-type: sort_by() needs its expression to give "
             "every element a number, or every element a string; got a mix of numbers and "
@@ -304,25 +303,25 @@ TEST(Functions, ExpressionReferencesOnlyWhereExpected) {
 }
 
 TEST(Functions, CallsComposeAndProject) {
-  expectAll(doc(),
-            {{"length(sort(strs))", "4"},
-             {"people[?starts_with(name, 'b') || age > `30`].name", R"(["bob", "cy"])"},
-             {"people[*].length(name)", "[3, 3, 2, 3]"},
-             {"people[].name.length(@)", "[3, 3, 2, 3]"},
-             {"max(people[*].age)", "35"},
-             {"sum(people[].age) == `115`", "true"},
-             {"to_string(length(people))", R"("4")"},
-             {"join(',', sort(map(&name, people)))", R"("ann,bob,cy,dee")"},
-             {"people[?contains(keys(@), 'nick')].name", R"(["ann", "cy"])"},
-             {"{n: length(people), oldest: max_by(people, &age).name}",
-              R"({"n": 4, "oldest": "cy"})"}});
+  expectAll(doc(), {{"length(sort(strs))", "4"},
+                    {"people[?starts_with(name, 'b') || age > `30`].name", R"(["bob", "cy"])"},
+                    {"people[*].length(name)", "[3, 3, 2, 3]"},
+                    {"people[].name.length(@)", "[3, 3, 2, 3]"},
+                    {"max(people[*].age)", "35"},
+                    {"sum(people[].age) == `115`", "true"},
+                    {"to_string(length(people))", R"("4")"},
+                    {"join(',', sort(map(&name, people)))", R"("ann,bob,cy,dee")"},
+                    {"people[?contains(keys(@), 'nick')].name", R"(["ann", "cy"])"},
+                    {"{n: length(people), oldest: max_by(people, &age).name}",
+                     R"({"n": 4, "oldest": "cy"})"}});
 }
 
 TEST(Functions, LookupTable) {
   for (const char* name :
-       {"abs", "avg", "ceil", "contains", "ends_with", "floor", "join", "keys", "length", "map",
-        "max", "max_by", "merge", "min", "min_by", "not_null", "reverse", "sort", "sort_by",
-        "starts_with", "sum", "to_array", "to_number", "to_string", "type", "values"}) {
+       {"abs",      "avg",       "ceil",      "contains", "ends_with", "floor",       "join",
+        "keys",     "length",    "map",       "max",      "max_by",    "merge",       "min",
+        "min_by",   "not_null",  "reverse",   "sort",     "sort_by",   "starts_with", "sum",
+        "to_array", "to_number", "to_string", "type",     "values"}) {
     const FunctionSpec* spec = findFunction(name);
     ASSERT_NE(spec, nullptr) << name;
     EXPECT_EQ(spec->name, name);

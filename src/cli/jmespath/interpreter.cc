@@ -79,9 +79,10 @@ Result<Value> Interpreter::evaluate(const Node& node, const Value& current) {
     case NodeKind::kFunction:
       return function(node, current);
     case NodeKind::kExpref:
-      return fail(evaluationError(
-          node.column, "invalid-type: an expression reference (&...) can only be passed to a "
-                       "function such as sort_by, max_by, min_by or map"));
+      return fail(
+          evaluationError(node.column,
+                          "invalid-type: an expression reference (&...) can only be passed to a "
+                          "function such as sort_by, max_by, min_by or map"));
   }
   return Value();
 }

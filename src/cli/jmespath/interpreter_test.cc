@@ -25,7 +25,7 @@ TEST(Basic, Identifiers) {
                       {"pool.spec.zone", "null"},
                       {"pool.missing", "null"},
                       {"missing.deeper.still", "null"},
-                      {"Pool", "null"},  // case matters
+                      {"Pool", "null"},             // case matters
                       {"pool.name.first", "null"},  // member of a string
                       {"count.value", "null"},      // member of a number
                   });
@@ -71,7 +71,8 @@ TEST(Subexpressions, ChainThroughObjectsAndIndexes) {
 }
 
 TEST(IndexExpressions, PositiveAndNegative) {
-  const auto data = Json::parse(R"({"l": ["a", "b", "c"], "o": {"0": "zero"}, "nested": [[1, 2], [3]]})");
+  const auto data =
+      Json::parse(R"({"l": ["a", "b", "c"], "o": {"0": "zero"}, "nested": [[1, 2], [3]]})");
   expectAll(data, {
                       {"l[0]", R"("a")"},
                       {"l[2]", R"("c")"},
@@ -221,9 +222,9 @@ TEST(Filters, Comparators) {
                       {"items[?v <= `2`].n", R"(["a", "b"])"},
                       {"items[?v > `2`].n", R"(["c"])"},
                       {"items[?v >= `2`].n", R"(["b", "c"])"},
-                      {"items[?f == `2`].n", R"(["b"])"},    // 2.0 == 2
+                      {"items[?f == `2`].n", R"(["b"])"},  // 2.0 == 2
                       {"items[?f > `1`].n", R"(["a", "b"])"},
-                      {"items[?f < v].n", R"(["c"])"},       // field against field
+                      {"items[?f < v].n", R"(["c"])"},  // field against field
                       {"items[?s == 'x'].n", R"(["a", "c"])"},
                       {"items[?s == `\"x\"`].n", R"(["a", "c"])"},
                       {"items[?b == `true`].n", R"(["a"])"},
@@ -233,7 +234,7 @@ TEST(Filters, Comparators) {
                       {"items[?l == `[1, 2]`].n", R"(["a", "c"])"},
                       {"items[?l == `[2, 1]`].n", "[]"},
                       {"items[?o == `{}`].n", R"(["c"])"},
-                      {"items[?s < 'y'].n", "[]"},   // ordering strings gives null: no match
+                      {"items[?s < 'y'].n", "[]"},  // ordering strings gives null: no match
                       {"items[?b < `true`].n", "[]"},
                       {"items[?l > `[]`].n", "[]"},
                       {"items[?v].n", R"(["a", "b", "c"])"},
@@ -303,7 +304,7 @@ TEST(Boolean, OrAndNotUseTruthiness) {
                       {"n || es || ea || eo || f", "false"},  // last operand when all falsy
                       {"n || es || ea || eo || f || s", R"("x")"},
                       {"missing || s", R"("x")"},
-                      {"z || s", "0"},    // zero is truthy
+                      {"z || s", "0"},  // zero is truthy
                       {"zf || s", "0.0"},
                       {"a || s", "[0]"},
                       {"o || s", R"({"k": null})"},
@@ -342,7 +343,8 @@ TEST(Boolean, ShortCircuitSkipsTheOtherSide) {
 }
 
 TEST(MultiSelect, Lists) {
-  const auto data = Json::parse(R"({"a": 1, "b": {"c": [2, 3]}, "l": [{"x": 1, "y": 2}, {"x": 3}]})");
+  const auto data =
+      Json::parse(R"({"a": 1, "b": {"c": [2, 3]}, "l": [{"x": 1, "y": 2}, {"x": 3}]})");
   expectAll(data, {
                       {"[a, b.c[0]]", "[1, 2]"},
                       {"[a, missing]", "[1, null]"},  // nulls are kept
@@ -352,7 +354,7 @@ TEST(MultiSelect, Lists) {
                       {"b.c[*].[@]", "[[2], [3]]"},
                       {"l[*].[x, y]", "[[1, 2], [3, null]]"},
                       {"l[].[x, y][]", "[1, 2, 3]"},  // the final projection drops the null
-                      {"missing.[a, b]", "null"},  // null in, null out
+                      {"missing.[a, b]", "null"},     // null in, null out
                       {"[a, b] | [1].c", "[2, 3]"},
                       {"[*, a]", "[[1, {\"c\": [2, 3]}, [{\"x\": 1, \"y\": 2}, {\"x\": 3}]], 1]"},
                   });
@@ -363,20 +365,20 @@ TEST(MultiSelect, Hashes) {
     "name": "reg", "sku": {"tier": "Premium"},
     "list": [{"name": "a", "size": 1}, {"name": "b"}]
   })");
-  expectAll(data, {
-                      {"{n: name, t: sku.tier}", R"({"n": "reg", "t": "Premium"})"},
-                      {"{n: name, missing: nope}", R"({"n": "reg", "missing": null})"},
-                      {R"({"with space": name, "é": sku})",
-                       R"({"with space": "reg", "é": {"tier": "Premium"}})"},
-                      {"{a: name, a: sku.tier}", R"({"a": "Premium"})"},  // later key wins
-                      {"list[*].{n: name, s: size}",
-                       R"([{"n": "a", "s": 1}, {"n": "b", "s": null}])"},
-                      {"list[].{n: name}", R"([{"n": "a"}, {"n": "b"}])"},
-                      {"nope.{a: name}", "null"},
-                      {"{outer: {inner: name}}", R"({"outer": {"inner": "reg"}})"},
-                      {"{l: list[*].name, c: length(list)}", R"({"l": ["a", "b"], "c": 2})"},
-                      {"sku.{t: tier, all: @}", R"({"t": "Premium", "all": {"tier": "Premium"}})"},
-                  });
+  expectAll(data,
+            {
+                {"{n: name, t: sku.tier}", R"({"n": "reg", "t": "Premium"})"},
+                {"{n: name, missing: nope}", R"({"n": "reg", "missing": null})"},
+                {R"({"with space": name, "é": sku})",
+                 R"({"with space": "reg", "é": {"tier": "Premium"}})"},
+                {"{a: name, a: sku.tier}", R"({"a": "Premium"})"},  // later key wins
+                {"list[*].{n: name, s: size}", R"([{"n": "a", "s": 1}, {"n": "b", "s": null}])"},
+                {"list[].{n: name}", R"([{"n": "a"}, {"n": "b"}])"},
+                {"nope.{a: name}", "null"},
+                {"{outer: {inner: name}}", R"({"outer": {"inner": "reg"}})"},
+                {"{l: list[*].name, c: length(list)}", R"({"l": ["a", "b"], "c": 2})"},
+                {"sku.{t: tier, all: @}", R"({"t": "Premium", "all": {"tier": "Premium"}})"},
+            });
 }
 
 TEST(Pipes, StopProjections) {
@@ -444,7 +446,7 @@ TEST(NullPropagation, ThroughEveryConstruct) {
                       {"a.{b: b}", "null"},
                       {"[a, b]", "[null, null]"},  // the current node ({}) is not null
                       {"{a: a}", R"({"a": null})"},
-                      {"a == b", "true"},   // null equals null
+                      {"a == b", "true"},  // null equals null
                       {"a != b", "false"},
                       {"a < b", "null"},
                       {"not_null(a, b)", "null"},
@@ -503,7 +505,8 @@ TEST(AzureQueries, PrivateEndpointAndNicLookups) {
   EXPECT_EQ(eval("customDnsConfigs[?fqdn=='x'].ipAddresses[0]", endpoint), Json::array());
   EXPECT_EQ(eval("customDnsConfigs[?ends_with(fqdn, '.data.azurecr.io')].ipAddresses[]", endpoint),
             Json::parse(R"(["10.1.0.5", "10.1.0.6"])"));
-  EXPECT_EQ(eval("networkInterfaces[0].id", endpoint), "/subscriptions/s/.../networkInterfaces/pe.nic");
+  EXPECT_EQ(eval("networkInterfaces[0].id", endpoint),
+            "/subscriptions/s/.../networkInterfaces/pe.nic");
 }
 
 TEST(AzureQueries, VmsRegistriesAndTags) {
@@ -525,25 +528,24 @@ TEST(AzureQueries, VmsRegistriesAndTags) {
     {"name": "oldreg", "loginServer": "oldreg.azurecr.io", "sku": {"name": "Standard"},
      "tags": null, "adminUserEnabled": true, "id": "/s/oldreg"}
   ])");
-  expectAll(registries,
-            {
-                {"[].name", R"(["prodreg", "devreg", "oldreg"])"},
-                {"[?tags.env=='prod'].loginServer | [0]", R"("prodreg.azurecr.io")"},
-                {"[?sku.name=='Premium'] | length(@)", "1"},
-                {"[?adminUserEnabled].name", R"(["devreg", "oldreg"])"},
-                {"[?contains(name, 'reg')] | length(@)", "3"},
-                {"[?starts_with(name, 'dev')].id", R"(["/s/devreg"])"},
-                {"[].{Name: name, Login: loginServer} | [0]",
-                 R"({"Name": "prodreg", "Login": "prodreg.azurecr.io"})"},
-                {"sort_by(@, &name)[].name", R"(["devreg", "oldreg", "prodreg"])"},
-                {"sort_by(@, &name)[-1].name", R"("prodreg")"},
-                {"[?tags == null].name", R"(["oldreg"])"},
-                {"[?!tags].name", R"(["oldreg"])"},
-                {"[].tags.env", R"(["prod", "dev"])"},
-                {"join(', ', [].name)", R"("prodreg, devreg, oldreg")"},
-                {"[?name=='devreg'].id | [0]", R"("/s/devreg")"},
-                {"[?name=='devreg'] | [0].sku.name", R"("Basic")"},
-            });
+  expectAll(registries, {
+                            {"[].name", R"(["prodreg", "devreg", "oldreg"])"},
+                            {"[?tags.env=='prod'].loginServer | [0]", R"("prodreg.azurecr.io")"},
+                            {"[?sku.name=='Premium'] | length(@)", "1"},
+                            {"[?adminUserEnabled].name", R"(["devreg", "oldreg"])"},
+                            {"[?contains(name, 'reg')] | length(@)", "3"},
+                            {"[?starts_with(name, 'dev')].id", R"(["/s/devreg"])"},
+                            {"[].{Name: name, Login: loginServer} | [0]",
+                             R"({"Name": "prodreg", "Login": "prodreg.azurecr.io"})"},
+                            {"sort_by(@, &name)[].name", R"(["devreg", "oldreg", "prodreg"])"},
+                            {"sort_by(@, &name)[-1].name", R"("prodreg")"},
+                            {"[?tags == null].name", R"(["oldreg"])"},
+                            {"[?!tags].name", R"(["oldreg"])"},
+                            {"[].tags.env", R"(["prod", "dev"])"},
+                            {"join(', ', [].name)", R"("prodreg, devreg, oldreg")"},
+                            {"[?name=='devreg'].id | [0]", R"("/s/devreg")"},
+                            {"[?name=='devreg'] | [0].sku.name", R"("Basic")"},
+                        });
 }
 
 TEST(Expref, OutsideAFunctionIsATypeError) {

@@ -46,9 +46,9 @@ Result<nlohmann::json> Expression::search(const nlohmann::json& data) const {
   try {
     const JsonMeasure size = measure(data, kMaxJsonDepth, std::numeric_limits<std::size_t>::max());
     if (size.depth > kMaxJsonDepth) {
-      return fail(Errc::kInvalidParameter,
-                  "the JSON to search nests more than " + std::to_string(kMaxJsonDepth) +
-                      " levels deep; --query cannot search it");
+      return fail(Errc::kInvalidParameter, "the JSON to search nests more than " +
+                                               std::to_string(kMaxJsonDepth) +
+                                               " levels deep; --query cannot search it");
     }
     Interpreter interpreter(workBudget(size.weight));
     auto result = interpreter.evaluate(*root_, Value::borrow(data));

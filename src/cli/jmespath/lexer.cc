@@ -58,16 +58,26 @@ class Lexer {
   Status next(char c) {
     const std::size_t start = pos_;
     switch (c) {
-      case '.': return simple(TokenType::kDot, 1);
-      case '*': return simple(TokenType::kStar, 1);
-      case ']': return simple(TokenType::kRBracket, 1);
-      case '{': return simple(TokenType::kLBrace, 1);
-      case '}': return simple(TokenType::kRBrace, 1);
-      case '(': return simple(TokenType::kLParen, 1);
-      case ')': return simple(TokenType::kRParen, 1);
-      case ',': return simple(TokenType::kComma, 1);
-      case ':': return simple(TokenType::kColon, 1);
-      case '@': return simple(TokenType::kAt, 1);
+      case '.':
+        return simple(TokenType::kDot, 1);
+      case '*':
+        return simple(TokenType::kStar, 1);
+      case ']':
+        return simple(TokenType::kRBracket, 1);
+      case '{':
+        return simple(TokenType::kLBrace, 1);
+      case '}':
+        return simple(TokenType::kRBrace, 1);
+      case '(':
+        return simple(TokenType::kLParen, 1);
+      case ')':
+        return simple(TokenType::kRParen, 1);
+      case ',':
+        return simple(TokenType::kComma, 1);
+      case ':':
+        return simple(TokenType::kColon, 1);
+      case '@':
+        return simple(TokenType::kAt, 1);
       case '[':
         if (peek(1) == ']') {
           return simple(TokenType::kFlatten, 2);
@@ -88,10 +98,14 @@ class Lexer {
           return simple(TokenType::kEq, 2);
         }
         return fail(syntaxError(start + 1, "'=' is not an operator; compare with '=='"));
-      case '"': return quotedIdentifier();
-      case '\'': return rawString();
-      case '`': return jsonLiteral();
-      default: break;
+      case '"':
+        return quotedIdentifier();
+      case '\'':
+        return rawString();
+      case '`':
+        return jsonLiteral();
+      default:
+        break;
     }
     if (isIdentifierStart(c)) {
       while (pos_ < text_.size() && isIdentifierChar(text_[pos_])) {
@@ -259,45 +273,74 @@ class Lexer {
 }  // namespace
 
 Error syntaxError(std::size_t column, std::string_view what) {
-  return Error{Errc::kInvalidParameter,
-               "invalid --query expression at column " + std::to_string(column) + ": " +
-                   std::string(what),
-               {}};
+  return Error{
+      Errc::kInvalidParameter,
+      "invalid --query expression at column " + std::to_string(column) + ": " + std::string(what),
+      {}};
 }
 
 Result<std::vector<Token>> tokenize(std::string_view text) { return Lexer(text).run(); }
 
 std::string_view describe(TokenType type) {
   switch (type) {
-    case TokenType::kEof: return "end of expression";
-    case TokenType::kUnquotedIdentifier: return "identifier";
-    case TokenType::kQuotedIdentifier: return "quoted identifier";
-    case TokenType::kNumber: return "number";
-    case TokenType::kLiteral: return "literal";
-    case TokenType::kDot: return "'.'";
-    case TokenType::kStar: return "'*'";
-    case TokenType::kFlatten: return "'[]'";
-    case TokenType::kFilter: return "'[?'";
-    case TokenType::kLBracket: return "'['";
-    case TokenType::kRBracket: return "']'";
-    case TokenType::kLBrace: return "'{'";
-    case TokenType::kRBrace: return "'}'";
-    case TokenType::kLParen: return "'('";
-    case TokenType::kRParen: return "')'";
-    case TokenType::kComma: return "','";
-    case TokenType::kColon: return "':'";
-    case TokenType::kAt: return "'@'";
-    case TokenType::kPipe: return "'|'";
-    case TokenType::kOr: return "'||'";
-    case TokenType::kAnd: return "'&&'";
-    case TokenType::kExpref: return "'&'";
-    case TokenType::kNot: return "'!'";
-    case TokenType::kEq: return "'=='";
-    case TokenType::kNe: return "'!='";
-    case TokenType::kLt: return "'<'";
-    case TokenType::kLe: return "'<='";
-    case TokenType::kGt: return "'>'";
-    case TokenType::kGe: return "'>='";
+    case TokenType::kEof:
+      return "end of expression";
+    case TokenType::kUnquotedIdentifier:
+      return "identifier";
+    case TokenType::kQuotedIdentifier:
+      return "quoted identifier";
+    case TokenType::kNumber:
+      return "number";
+    case TokenType::kLiteral:
+      return "literal";
+    case TokenType::kDot:
+      return "'.'";
+    case TokenType::kStar:
+      return "'*'";
+    case TokenType::kFlatten:
+      return "'[]'";
+    case TokenType::kFilter:
+      return "'[?'";
+    case TokenType::kLBracket:
+      return "'['";
+    case TokenType::kRBracket:
+      return "']'";
+    case TokenType::kLBrace:
+      return "'{'";
+    case TokenType::kRBrace:
+      return "'}'";
+    case TokenType::kLParen:
+      return "'('";
+    case TokenType::kRParen:
+      return "')'";
+    case TokenType::kComma:
+      return "','";
+    case TokenType::kColon:
+      return "':'";
+    case TokenType::kAt:
+      return "'@'";
+    case TokenType::kPipe:
+      return "'|'";
+    case TokenType::kOr:
+      return "'||'";
+    case TokenType::kAnd:
+      return "'&&'";
+    case TokenType::kExpref:
+      return "'&'";
+    case TokenType::kNot:
+      return "'!'";
+    case TokenType::kEq:
+      return "'=='";
+    case TokenType::kNe:
+      return "'!='";
+    case TokenType::kLt:
+      return "'<'";
+    case TokenType::kLe:
+      return "'<='";
+    case TokenType::kGt:
+      return "'>'";
+    case TokenType::kGe:
+      return "'>='";
   }
   return "token";
 }

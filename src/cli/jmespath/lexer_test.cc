@@ -39,14 +39,21 @@ TEST(Lexer, OperatorsAndPunctuation) {
   using T = TokenType;
   EXPECT_EQ(typesOf("a.b[0][]|c||d&&!e"),
             (std::vector<T>{T::kUnquotedIdentifier, T::kDot, T::kUnquotedIdentifier, T::kLBracket,
-                            T::kNumber, T::kRBracket, T::kFlatten, T::kPipe,
-                            T::kUnquotedIdentifier, T::kOr, T::kUnquotedIdentifier, T::kAnd,
-                            T::kNot, T::kUnquotedIdentifier, T::kEof}));
+                            T::kNumber, T::kRBracket, T::kFlatten, T::kPipe, T::kUnquotedIdentifier,
+                            T::kOr, T::kUnquotedIdentifier, T::kAnd, T::kNot,
+                            T::kUnquotedIdentifier, T::kEof}));
   EXPECT_EQ(typesOf("[?a<b]<= >= > == != &x@{}:,*()"),
-            (std::vector<T>{T::kFilter, T::kUnquotedIdentifier, T::kLt, T::kUnquotedIdentifier,
-                            T::kRBracket, T::kLe, T::kGe, T::kGt, T::kEq, T::kNe, T::kExpref,
-                            T::kUnquotedIdentifier, T::kAt, T::kLBrace, T::kRBrace, T::kColon,
-                            T::kComma, T::kStar, T::kLParen, T::kRParen, T::kEof}));
+            (std::vector<T>{T::kFilter,   T::kUnquotedIdentifier,
+                            T::kLt,       T::kUnquotedIdentifier,
+                            T::kRBracket, T::kLe,
+                            T::kGe,       T::kGt,
+                            T::kEq,       T::kNe,
+                            T::kExpref,   T::kUnquotedIdentifier,
+                            T::kAt,       T::kLBrace,
+                            T::kRBrace,   T::kColon,
+                            T::kComma,    T::kStar,
+                            T::kLParen,   T::kRParen,
+                            T::kEof}));
 }
 
 TEST(Lexer, BracketVariantsNeedAdjacentCharacters) {
@@ -84,8 +91,7 @@ TEST(Lexer, Numbers) {
   EXPECT_EQ(single("-9223372036854775808").number, INT64_MIN);
   EXPECT_NE(errorOf("[99999999999999999999]").find("column 2: number is out of range"),
             std::string::npos);
-  EXPECT_NE(errorOf("foo[-]").find("column 5: '-' must be followed by digits"),
-            std::string::npos);
+  EXPECT_NE(errorOf("foo[-]").find("column 5: '-' must be followed by digits"), std::string::npos);
 }
 
 TEST(Lexer, QuotedIdentifiersDecodeJsonEscapes) {
@@ -144,8 +150,7 @@ TEST(Lexer, LegacyUnquotedLiteralStringsStillWork) {
 TEST(Lexer, JsonLiteralErrors) {
   // Invalid JSON is retried as a legacy unquoted string, so only text that is neither fails.
   EXPECT_EQ(eval("`[1, 2`", nullptr), "[1, 2");
-  EXPECT_NE(errorOf("`\"abc`").find("column 1: JSON literal is not valid JSON"),
-            std::string::npos);
+  EXPECT_NE(errorOf("`\"abc`").find("column 1: JSON literal is not valid JSON"), std::string::npos);
   EXPECT_NE(errorOf("a == `abc").find("column 6: unterminated JSON literal"), std::string::npos);
 }
 
@@ -153,8 +158,7 @@ TEST(Lexer, StrayCharactersAreRejectedWithTheirColumn) {
   EXPECT_NE(errorOf("foo#").find("column 4: unexpected character '#'"), std::string::npos);
   EXPECT_NE(errorOf("a = b").find("column 3: '=' is not an operator; compare with '=='"),
             std::string::npos);
-  EXPECT_NE(errorOf("a\x01").find("column 2: unexpected character (byte 0x01)"),
-            std::string::npos);
+  EXPECT_NE(errorOf("a\x01").find("column 2: unexpected character (byte 0x01)"), std::string::npos);
   EXPECT_NE(errorOf("\xc3\xa9").find("column 1: unexpected character (byte 0xc3)"),
             std::string::npos);
   EXPECT_NE(errorOf("$").find("unexpected character '$'"), std::string::npos);

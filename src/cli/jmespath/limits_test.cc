@@ -77,8 +77,7 @@ TEST(Limits, ExponentialGrowthRunsOutOfBudget) {
   const std::string message = errorOf("@" + repeat(".[@, @]", 64), Json::parse("[1, 2, 3]"));
   EXPECT_NE(message.find("needs more work than one search is allowed"), std::string::npos)
       << message;
-  const std::string strings =
-      errorOf("'ab'" + repeat(" | join('', [@, @])", 64), Json::object());
+  const std::string strings = errorOf("'ab'" + repeat(" | join('', [@, @])", 64), Json::object());
   EXPECT_NE(strings.find("needs more work"), std::string::npos) << strings;
   const std::string hashes = errorOf("@" + repeat(".{a: @, b: @}", 64), Json::object());
   EXPECT_NE(hashes.find("needs more work"), std::string::npos) << hashes;
@@ -110,7 +109,9 @@ TEST(Limits, BudgetScalesWithTheDocument) {
 TEST(Limits, InvalidUtf8NeverThrows) {
   EXPECT_EQ(eval("to_string(['\xff'])", Json::object()), "[\"\xef\xbf\xbd\"]");  // U+FFFD
   EXPECT_EQ(eval("length('\xff\xfe')", nullptr), 2);
-  EXPECT_EQ(eval("reverse('a\xffz')", nullptr), "z\xff" "a");
+  EXPECT_EQ(eval("reverse('a\xffz')", nullptr),
+            "z\xff"
+            "a");
   Json data;
   data["k"] = "\xc3";
   EXPECT_EQ(eval("to_string(@)", data), "{\"k\":\"\xef\xbf\xbd\"}");

@@ -23,38 +23,60 @@ constexpr int kFilterPower = 21;
 constexpr int kDotPower = 40;
 // Above dot, so `!a.b` groups as `(!a).b` exactly as in the Azure CLI.
 constexpr int kNotPower = 45;
+constexpr int kLBracePower = 50;
+constexpr int kLBracketPower = 55;
+constexpr int kLParenPower = 60;
 
 int bindingPower(TokenType type) {
   switch (type) {
-    case TokenType::kPipe: return kPipePower;
-    case TokenType::kOr: return kOrPower;
-    case TokenType::kAnd: return kAndPower;
+    case TokenType::kPipe:
+      return kPipePower;
+    case TokenType::kOr:
+      return kOrPower;
+    case TokenType::kAnd:
+      return kAndPower;
     case TokenType::kEq:
     case TokenType::kNe:
     case TokenType::kLt:
     case TokenType::kLe:
     case TokenType::kGt:
-    case TokenType::kGe: return kComparePower;
-    case TokenType::kFlatten: return kFlattenPower;
-    case TokenType::kStar: return kStarPower;
-    case TokenType::kFilter: return kFilterPower;
-    case TokenType::kDot: return kDotPower;
-    case TokenType::kNot: return kNotPower;
-    case TokenType::kLBrace: return 50;
-    case TokenType::kLBracket: return 55;
-    case TokenType::kLParen: return 60;
-    default: return 0;
+    case TokenType::kGe:
+      return kComparePower;
+    case TokenType::kFlatten:
+      return kFlattenPower;
+    case TokenType::kStar:
+      return kStarPower;
+    case TokenType::kFilter:
+      return kFilterPower;
+    case TokenType::kDot:
+      return kDotPower;
+    case TokenType::kNot:
+      return kNotPower;
+    case TokenType::kLBrace:
+      return kLBracePower;
+    case TokenType::kLBracket:
+      return kLBracketPower;
+    case TokenType::kLParen:
+      return kLParenPower;
+    default:
+      return 0;
   }
 }
 
 Comparator comparatorFor(TokenType type) {
   switch (type) {
-    case TokenType::kNe: return Comparator::kNe;
-    case TokenType::kLt: return Comparator::kLt;
-    case TokenType::kLe: return Comparator::kLe;
-    case TokenType::kGt: return Comparator::kGt;
-    case TokenType::kGe: return Comparator::kGe;
-    default: return Comparator::kEq;
+    case TokenType::kNe:
+      return Comparator::kNe;
+    case TokenType::kLt:
+      return Comparator::kLt;
+    case TokenType::kLe:
+      return Comparator::kLe;
+    case TokenType::kGt:
+      return Comparator::kGt;
+    case TokenType::kGe:
+      return Comparator::kGe;
+    default:
+      return Comparator::kEq;
   }
 }
 
@@ -98,8 +120,8 @@ class Parser {
         return fail(syntaxError(cur().column, "expected " + std::string(describe(type)) +
                                                   " before the end of the expression"));
       }
-      return fail(syntaxError(cur().column, "expected " + std::string(describe(type)) +
-                                                ", found " + std::string(describe(cur().type))));
+      return fail(syntaxError(cur().column, "expected " + std::string(describe(type)) + ", found " +
+                                                std::string(describe(cur().type))));
     }
     advance();
     return okStatus();
@@ -121,8 +143,8 @@ class Parser {
   }
 
   static Error tooDeep(std::size_t column) {
-    return syntaxError(column, "expression nests more than " +
-                                   std::to_string(kMaxExpressionDepth) + " levels deep");
+    return syntaxError(column, "expression nests more than " + std::to_string(kMaxExpressionDepth) +
+                                   " levels deep");
   }
 
   Result<Node> make(NodeKind kind, std::size_t column, Node a) {
@@ -183,8 +205,8 @@ class Parser {
         }
         return field(token);
       case TokenType::kStar: {
-        auto rhs = cur().type == TokenType::kRBracket ? current(token.column)
-                                                      : projectionRhs(kStarPower);
+        auto rhs =
+            cur().type == TokenType::kRBracket ? current(token.column) : projectionRhs(kStarPower);
         if (!rhs) {
           return rhs;
         }
@@ -260,8 +282,8 @@ class Parser {
       case TokenType::kLe:
       case TokenType::kGt:
       case TokenType::kGe: {
-        auto node = binary(NodeKind::kComparator, token.column, std::move(left),
-                           expression(kComparePower));
+        auto node =
+            binary(NodeKind::kComparator, token.column, std::move(left), expression(kComparePower));
         if (node) {
           node->comparator = comparatorFor(token.type);
         }
@@ -384,8 +406,10 @@ class Parser {
         if (token.type == TokenType::kEof) {
           return unexpected(token);
         }
-        return fail(syntaxError(token.column, "expected an identifier, '*', '[' or '{' after '.'"
-                                              ", found " + std::string(describe(token.type))));
+        return fail(syntaxError(token.column,
+                                "expected an identifier, '*', '[' or '{' after '.'"
+                                ", found " +
+                                    std::string(describe(token.type))));
     }
   }
 
@@ -394,8 +418,7 @@ class Parser {
     if (!left) {
       return left;
     }
-    const bool is_slice =
-        cur().type == TokenType::kColon || ahead(1).type == TokenType::kColon;
+    const bool is_slice = cur().type == TokenType::kColon || ahead(1).type == TokenType::kColon;
     auto selector = is_slice ? slice(column) : index(column);
     if (!selector) {
       return selector;
@@ -433,9 +456,10 @@ class Parser {
       } else if (cur().type == TokenType::kEof) {
         return unexpected(cur());
       } else {
-        return fail(syntaxError(cur().column, "a slice is [start:stop:step] with optional "
-                                              "integers, found " +
-                                                  std::string(describe(cur().type))));
+        return fail(syntaxError(cur().column,
+                                "a slice is [start:stop:step] with optional "
+                                "integers, found " +
+                                    std::string(describe(cur().type))));
       }
       advance();
     }
@@ -478,8 +502,7 @@ class Parser {
     std::vector<std::string> keys;
     while (true) {
       const Token& key = cur();
-      if (key.type != TokenType::kUnquotedIdentifier &&
-          key.type != TokenType::kQuotedIdentifier) {
+      if (key.type != TokenType::kUnquotedIdentifier && key.type != TokenType::kQuotedIdentifier) {
         if (key.type == TokenType::kEof) {
           return unexpected(key);
         }
@@ -535,16 +558,16 @@ class Parser {
     }
     const FunctionSpec* spec = findFunction(name.text);
     if (spec == nullptr) {
-      return fail(syntaxError(name.column, "unknown-function: there is no function named '" +
-                                               name.text + "'"));
+      return fail(syntaxError(name.column,
+                              "unknown-function: there is no function named '" + name.text + "'"));
     }
     const std::size_t want = spec->params.size();
     const std::size_t got = args.size();
     if (got < want || (!spec->variadic && got > want)) {
-      return fail(syntaxError(
-          name.column, "invalid-arity: " + name.text + "() takes " +
-                           (spec->variadic ? "at least " : "") + plural(want, "argument") +
-                           ", got " + std::to_string(got)));
+      return fail(syntaxError(name.column, "invalid-arity: " + name.text + "() takes " +
+                                               (spec->variadic ? "at least " : "") +
+                                               plural(want, "argument") + ", got " +
+                                               std::to_string(got)));
     }
     auto node = make(NodeKind::kFunction, name.column, std::move(args));
     if (node) {

@@ -32,11 +32,11 @@ enum class NodeKind : std::uint8_t {
   kOr,
   kAnd,
   kNot,
-  kMultiSelectList,   // [children...]
-  kMultiSelectHash,   // {keys[i]: children[i], ...}
-  kLiteral,           // literal
-  kFunction,          // function(children...)
-  kExpref,            // &children[0]; only meaningful as a function argument
+  kMultiSelectList,  // [children...]
+  kMultiSelectHash,  // {keys[i]: children[i], ...}
+  kLiteral,          // literal
+  kFunction,         // function(children...)
+  kExpref,           // &children[0]; only meaningful as a function argument
 };
 
 enum class Comparator : std::uint8_t { kEq, kNe, kLt, kLe, kGt, kGe };
@@ -47,10 +47,10 @@ struct Node {
   std::size_t depth = 1;   // 1 + the deepest child; bounded by kMaxExpressionDepth
   std::vector<Node> children;
 
-  std::string name;                  // kField
-  std::vector<std::string> keys;     // kMultiSelectHash, parallel to children
-  Json literal;                      // kLiteral
-  std::int64_t index = 0;            // kIndex
+  std::string name;                               // kField
+  std::vector<std::string> keys;                  // kMultiSelectHash, parallel to children
+  Json literal;                                   // kLiteral
+  std::int64_t index = 0;                         // kIndex
   std::optional<std::int64_t> start, stop, step;  // kSlice
   Comparator comparator = Comparator::kEq;        // kComparator
   const FunctionSpec* function = nullptr;         // kFunction, resolved while parsing

@@ -16,8 +16,8 @@ using Json = nlohmann::json;
 /// The result of `expression` on `data`; records a test failure if the search fails.
 inline Json eval(std::string_view expression, const Json& data) {
   auto result = search(expression, data);
-  EXPECT_TRUE(result.ok()) << "`" << expression << "` failed: "
-                           << (result.ok() ? "" : result.error().message);
+  EXPECT_TRUE(result.ok()) << "`" << expression
+                           << "` failed: " << (result.ok() ? "" : result.error().message);
   return result.ok() ? *result : Json("<error>");
 }
 

@@ -4,9 +4,8 @@
 #include <compare>
 #include <cstddef>
 #include <memory>
-#include <string_view>
-
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 namespace berth::jmespath {
 
