@@ -9,6 +9,7 @@ import http.client
 import json
 import os
 import re
+import select
 import selectors
 import socket
 import time
@@ -103,7 +104,13 @@ class Client:
             end = offset + length
             try:
                 while pos < end:
-                    n = os.sendfile(sock.fileno(), fd, pos, min(end - pos, 1 << 30))
+                    try:
+                        n = os.sendfile(sock.fileno(), fd, pos, min(end - pos, 1 << 30))
+                    except BlockingIOError:  # http.client sockets have a timeout: non-blocking
+                        if not select.select([], [sock], [], self.timeout)[1]:
+                            raise HttpError(f"{method} {path}: send timed out after "
+                                            f"{self.timeout:.0f} s at byte {pos - offset}")
+                        continue
                     if n == 0:
                         raise HttpError(f"{method} {path}: sendfile returned 0 at {pos - offset}")
                     pos += n
@@ -207,11 +214,23 @@ def push_chunked(base, repo, fd, size, digest, chunk):
 
 
 def post_sink(base, fd, size):
-    """The push ceiling: POST the file to nginx's /sink, which reads and discards it."""
+    """The push ceiling: POST the file to nginx's /sink, which discards the body. nginx may
+    answer 204 before it has read the body, so the clock stops at the answer to a second
+    request on the same connection, which nginx can only parse once it has consumed every
+    byte of the body (that answer also proves it read the body instead of dropping it)."""
     c = Client(base)
     try:
         t0 = time.perf_counter()
         c.send_file("POST", "/sink", fd, 0, size, expect=204)
+        conn = c.conn
+        if conn is None:
+            raise HttpError("nginx closed the connection after /sink: cannot tell whether it "
+                            "read the body")
+        sock = conn.sock
+        c.request("GET", "/v2/", expect=200)
+        if c.conn is None or c.conn.sock is not sock:
+            raise HttpError("the request after /sink went on a new connection: cannot tell "
+                            "whether nginx read the body")
         return time.perf_counter() - t0
     finally:
         c.close()

@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -76,14 +77,6 @@ def status_kb(pid, key):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return 0
-
-
-def io_rchar(pid):
-    with open(f"/proc/{pid}/io") as f:
-        for line in f:
-            if line.startswith("rchar:"):
                 return int(line.split()[1])
     return 0
 
@@ -329,8 +322,15 @@ http {{
         master = self.proc.pid
         return [master] + proc_children(master)
 
-    def worker_rchar(self):
-        return sum(io_rchar(p) for p in proc_children(self.proc.pid))
+
+class Sink(Server):
+    """bench/lib/sink.py: the discarding upload target for the push ceiling."""
+
+    name = "sink"
+
+    def command(self):
+        here = os.path.dirname(os.path.abspath(__file__))
+        return [sys.executable, os.path.join(here, "sink.py"), str(self.port)]
 
 
 def http10_keepalive_ok(port, path, method="HEAD", headers=None):

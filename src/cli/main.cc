@@ -1,10 +1,17 @@
-// berth: one binary for the daemon (`berth serve`) and its tools.
+// berth: one binary for the daemon (`berth serve`), its maintenance tools, and the az-style
+// client of the management API (`berth acr ...`, `berth group ...`).
 
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "cli/cli_app.h"
 #include "cli/commands.h"
+#include "cli/version.h"
 
 namespace berth::cli {
 
@@ -15,16 +22,36 @@ int reportError(const std::string& message) {
 
 namespace {
 
-constexpr std::string_view kVersion = "0.1.0";
-
-void printHelp() {
-  std::cout << "berth " << kVersion << " - a private-by-default OCI container registry\n\n"
+void printHelp(const CommandTable& table) {
+  std::cout << "berth " << kBerthVersion << " - a private-by-default OCI container registry\n\n"
             << "Usage: berth <command> [flags]\n\n"
-            << "Commands:\n"
-            << "  serve     run the registry daemon\n"
-            << "  gc        delete unreferenced blobs and untagged manifests\n"
-            << "  version   print the version\n\n"
-            << "Run 'berth <command> --help' for a command's flags.\n";
+            << "Daemon:\n"
+            << "    serve                      : run the registry daemon\n"
+            << "    gc                         : delete unreferenced blobs and untagged "
+               "manifests\n"
+            << "    version                    : print the version\n"
+            << "\nClient of the management API (az-style; see docs/cli.md):"
+            << table.groupHelp("");
+}
+
+// Reads one line from the terminal, echo off for secrets; restores the terminal either way.
+std::optional<std::string> promptTerminal(std::string_view prompt, bool echo) {
+  std::cerr << prompt << std::flush;
+  termios saved{};
+  const bool tty = ::isatty(STDIN_FILENO) == 1 && ::tcgetattr(STDIN_FILENO, &saved) == 0;
+  if (tty && !echo) {
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  std::string line;
+  const bool got = static_cast<bool>(std::getline(std::cin, line));
+  if (tty && !echo) {
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    std::cerr << "\n";
+  }
+  if (!got) return std::nullopt;
+  return line;
 }
 
 }  // namespace
@@ -33,21 +60,29 @@ void printHelp() {
 int main(int argc, char** argv) {
   using namespace berth::cli;
   std::vector<std::string> args(argv + 1, argv + argc);
+  const CommandTable table = buildCommandTable();
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    printHelp();
+    printHelp(table);
     return args.empty() ? 2 : 0;
   }
   const std::string command = args[0];
-  args.erase(args.begin());
   try {
-    if (command == "serve") return runServe(args);
-    if (command == "gc") return runGc(args);
+    if (command == "serve") return runServe({args.begin() + 1, args.end()});
+    if (command == "gc") return runGc({args.begin() + 1, args.end()});
     if (command == "version" || command == "--version") {
-      std::cout << "berth " << kVersion << "\n";
+      std::cout << "berth " << kBerthVersion << "\n";
       return 0;
     }
   } catch (const std::exception& e) {
     return reportError(std::string("unexpected failure: ") + e.what());
   }
-  return reportError("'" + command + "' is not a berth command; see 'berth --help'");
+  Environment env;
+  env.in = &std::cin;
+  env.out = &std::cout;
+  env.err = &std::cerr;
+  env.stdinIsTty = ::isatty(STDIN_FILENO) == 1;
+  env.stdoutIsTty = ::isatty(STDOUT_FILENO) == 1;
+  env.configDir = profileDirectory(std::getenv("BERTH_CONFIG_DIR"), std::getenv("HOME"));
+  env.prompt = promptTerminal;
+  return runCommandLine(table, args, env);
 }

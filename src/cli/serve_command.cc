@@ -1,3 +1,5 @@
+#include <sys/stat.h>
+
 #include <iostream>
 
 #include "cli/commands.h"
@@ -18,6 +20,8 @@ int runServe(const std::vector<std::string>& argv) {
   if (!config.ok()) return reportError(config.error().message);
   // Before any thread exists, so every thread inherits the mask and serve() can sigwait.
   daemon::blockTerminationSignals();
+  // The data directory holds password hashes, sealed secrets and private content.
+  ::umask(077);
   Logger log(config->logLevel);
   auto d = daemon::Daemon::open(std::move(*config), log, daemon::Daemon::Access::kExclusive);
   if (!d.ok()) return reportError(d.error().message);

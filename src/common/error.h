@@ -41,6 +41,9 @@ enum class Errc : std::uint8_t {
   kPreconditionFailed,
   kSkuNotSupported,
   kQuotaExceeded,
+  kSubscriptionNotFound,
+  kResourceGroupNotFound,
+  kMissingSubscriptionRegistration,
   // Anything the caller cannot fix: I/O failure, corrupt store.
   kInternal,
   kUnavailable,

@@ -42,6 +42,10 @@ constexpr std::array kRows = {
     Row{Errc::kPreconditionFailed, {412, "PRECONDITION_FAILED", "PreconditionFailed"}},
     Row{Errc::kSkuNotSupported, {400, "UNSUPPORTED", "SkuNotSupported"}},
     Row{Errc::kQuotaExceeded, {403, "DENIED", "QuotaExceeded"}},
+    Row{Errc::kSubscriptionNotFound, {404, "NAME_UNKNOWN", "SubscriptionNotFound"}},
+    Row{Errc::kResourceGroupNotFound, {404, "NAME_UNKNOWN", "ResourceGroupNotFound"}},
+    Row{Errc::kMissingSubscriptionRegistration,
+        {409, "DENIED", "MissingSubscriptionRegistration"}},
     Row{Errc::kInternal, {500, "INTERNAL_ERROR", "InternalServerError"}},
     Row{Errc::kUnavailable, {503, "UNAVAILABLE", "ServiceUnavailable"}},
 };

@@ -92,7 +92,7 @@ Result<Config> loadConfig(const std::filesystem::path& file) {
     BERTH_TRY(checkKeys(root, file, "",
                         {"listen", "data_dir", "domain", "default_registry",
                          "default_registry_hosts", "registries", "threads", "blocking_threads",
-                         "limits", "gc", "log_level"}));
+                         "limits", "gc", "log_level", "management"}));
     if (root["listen"]) {
       auto v = stringList(root["listen"], file, "listen");
       if (!v.ok()) return v.error();
@@ -126,6 +126,14 @@ Result<Config> loadConfig(const std::filesystem::path& file) {
       }
       BERTH_CFG(config.limits.maxConnectionsPerThread, std::size_t, limits,
                 "max_connections_per_thread");
+    }
+    if (const auto management = root["management"]) {
+      BERTH_TRY(checkKeys(management, file, "management", {"listen"}));
+      if (management["listen"]) {
+        auto v = stringList(management["listen"], file, "management.listen");
+        if (!v.ok()) return v.error();
+        config.management.listen = *v;
+      }
     }
     if (const auto gc = root["gc"]) {
       BERTH_TRY(checkKeys(gc, file, "gc",

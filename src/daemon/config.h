@@ -21,8 +21,14 @@ struct GcConfig {
   std::int64_t uploadExpirySeconds = 24 * 3600;
 };
 
+struct ManagementConfig {
+  /// Where the management API listens; empty disables it.
+  std::vector<std::string> listen{"127.0.0.1:5001"};
+};
+
 struct Config {
   std::vector<std::string> listen{"127.0.0.1:5000"};
+  ManagementConfig management;
   std::filesystem::path dataDir = "berth-data";
   std::string domain = "cr.internal";
   std::string defaultRegistry = "default";

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <condition_variable>
+#include <map>
 #include <cstring>
 #include <mutex>
 #include <ostream>
@@ -14,14 +15,117 @@
 
 #include <boost/asio/thread_pool.hpp>
 
+#include "auth/secret_box.h"
 #include "common/unique_fd.h"
 #include "http/server.h"
 #include "metadata/sqlite/sqlite_metadata_store.h"
+#include "mgmt/control_plane.h"
+#include "mgmt/mgmt_api.h"
+#include "mgmt/operator_auth.h"
+#include "mgmt/resource_validation.h"
 #include "registry/registry_api.h"
 #include "registry/registry_directory.h"
 #include "storage/fs/fs_blob_store.h"
 
 namespace berth::daemon {
+
+/// Keeps the data plane's registry map in step with the configuration and the control plane.
+class DataPlaneRegistries final : public mgmt::RegistryHost {
+ public:
+  DataPlaneRegistries(const Config& config, storage::BlobStore& blobs,
+                      metadata::SqliteMetadataStore& metadata, const Clock& clock, const Logger& log)
+      : config_(config), blobs_(blobs), metadata_(metadata), clock_(clock), log_(log) {}
+
+  registry::RegistryDirectory& directory() { return directory_; }
+
+  /// Opens the registries declared in the configuration file.
+  Status openConfigured() {
+    std::lock_guard lock(mu_);
+    for (const std::string& name : config_.registries) {
+      auto instance = openInstance(name);
+      if (!instance.ok()) return instance.error();
+      configured_[name] = std::move(*instance);
+    }
+    publishLocked();
+    return okStatus();
+  }
+
+  Status syncRegistries(const std::vector<mgmt::RegistrySettings>& registries) override {
+    std::lock_guard lock(mu_);
+    std::map<std::string, std::shared_ptr<registry::RegistryInstance>> next;
+    for (const auto& settings : registries) {
+      auto it = managed_.find(settings.name);
+      if (it != managed_.end()) {
+        next[settings.name] = it->second;
+        continue;
+      }
+      auto instance = openInstance(settings.name);
+      if (!instance.ok()) return instance.error();
+      next[settings.name] = std::move(*instance);
+    }
+    std::vector<std::string> removed;
+    for (const auto& [name, instance] : managed_) {
+      if (!next.contains(name)) removed.push_back(name);
+    }
+    managed_ = std::move(next);
+    // Stop answering first, then delete the content.
+    publishLocked();
+    for (const std::string& name : removed) {
+      BERTH_TRY(metadata_.deleteRegistry(name));
+      BERTH_TRY(blobs_.deleteRegistry(name));
+      log_.info("registry '" + name + "' deleted with its content");
+    }
+    return okStatus();
+  }
+
+  bool nameReserved(std::string_view name) const override {
+    for (const auto& n : config_.registries) {
+      if (n == name) return true;
+    }
+    return false;
+  }
+
+  std::uint64_t storageBytes(std::string_view name) const override {
+    auto instance = directory_.findByName(name);
+    return instance ? instance->service->storageBytes() : 0;
+  }
+
+ private:
+  Result<std::shared_ptr<registry::RegistryInstance>> openInstance(const std::string& name) {
+    registry::RegistryDeps deps{blobs_, metadata_, metadata_, clock_, log_};
+    auto service =
+        registry::RegistryService::open(name, deps, registry::RegistryLimits{config_.maxManifestBytes});
+    if (!service.ok()) return service.error();
+    auto instance = std::make_shared<registry::RegistryInstance>();
+    instance->service = std::move(*service);
+    instance->uploads = std::make_unique<registry::UploadService>(*instance->service);
+    return instance;
+  }
+
+  void publishLocked() {
+    auto snapshot = std::make_shared<registry::RegistryDirectory::Snapshot>();
+    auto add = [&](const std::string& name, const std::shared_ptr<registry::RegistryInstance>& i) {
+      snapshot->byName.emplace(name, i);
+      snapshot->byHost.emplace(name + "." + config_.domain, i);
+      if (name == config_.defaultRegistry) {
+        for (const std::string& host : config_.defaultRegistryHosts) snapshot->byHost.emplace(host, i);
+      }
+    };
+    for (const auto& [name, instance] : configured_) add(name, instance);
+    for (const auto& [name, instance] : managed_) add(name, instance);
+    directory_.publish(std::move(snapshot));
+  }
+
+  const Config& config_;
+  storage::BlobStore& blobs_;
+  metadata::SqliteMetadataStore& metadata_;
+  const Clock& clock_;
+  const Logger& log_;
+  std::mutex mu_;  // serializes changes of the map below
+  std::map<std::string, std::shared_ptr<registry::RegistryInstance>> configured_;
+  std::map<std::string, std::shared_ptr<registry::RegistryInstance>> managed_;
+  registry::RegistryDirectory directory_;
+};
 
 struct Daemon::State {
   Config config;
@@ -30,7 +134,10 @@ struct Daemon::State {
   UniqueFd lock;
   std::unique_ptr<storage::FsBlobStore> blobs;
   std::unique_ptr<metadata::SqliteMetadataStore> metadata;
-  registry::RegistryDirectory directory;
+  std::unique_ptr<DataPlaneRegistries> registries;
+  std::unique_ptr<auth::SecretBox> secrets;
+  std::unique_ptr<mgmt::ControlPlane> controlPlane;
+  std::unique_ptr<mgmt::OperatorAuth> operators;
 
   State(Config c, const Logger& l) : config(std::move(c)), log(l) {}
 };
@@ -49,6 +156,31 @@ void blockTerminationSignals() {
 }
 
 namespace {
+
+std::string endpointText(const boost::asio::ip::tcp::endpoint& ep) {
+  const auto a = ep.address();
+  return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(ep.port());
+}
+
+/// One unbuffered line on stderr, which scripts wait for.
+void announce(const std::string& line) {
+  std::string text = line + "\n";
+  [[maybe_unused]] auto n = ::write(STDERR_FILENO, text.data(), text.size());
+}
+
+/// The first operator's password is shown exactly once, in a file only root can read.
+Status writeOperatorCredentials(const std::filesystem::path& dir, const std::string& password,
+                                const Logger& log) {
+  std::filesystem::path file = dir / "operator-credentials.json";
+  UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  std::string text = "{\"username\":\"admin\",\"password\":\"" + password + "\"}\n";
+  if (!fd || ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+    return fail(Errc::kInternal, "cannot write " + file.string() + ": " + std::strerror(errno));
+  }
+  log.info("created management operator 'admin'; its password is in " + file.string() +
+           " (berth login --credentials-file " + file.string() + ")");
+  return okStatus();
+}
 
 Result<UniqueFd> lockDataDir(const std::filesystem::path& dir) {
   std::filesystem::path file = dir / "berth.lock";
@@ -86,32 +218,41 @@ Result<std::unique_ptr<Daemon>> Daemon::open(Config config, const Logger& log, A
   if (!metadata.ok()) return metadata.error();
   state->metadata = std::move(*metadata);
 
-  auto snapshot = std::make_shared<registry::RegistryDirectory::Snapshot>();
-  registry::RegistryLimits limits{state->config.maxManifestBytes};
-  for (const std::string& name : state->config.registries) {
-    registry::RegistryDeps deps{*state->blobs, *state->metadata, *state->metadata, state->clock,
-                                state->log};
-    auto service = registry::RegistryService::open(name, deps, limits);
-    if (!service.ok()) return service.error();
-    auto instance = std::make_shared<registry::RegistryInstance>();
-    instance->service = std::move(*service);
-    instance->uploads = std::make_unique<registry::UploadService>(*instance->service);
-    snapshot->byName.emplace(name, instance);
-    snapshot->byHost.emplace(name + "." + state->config.domain, instance);
-    if (name == state->config.defaultRegistry) {
-      for (const std::string& host : state->config.defaultRegistryHosts) {
-        snapshot->byHost.emplace(host, instance);
-      }
-    }
+  state->registries = std::make_unique<DataPlaneRegistries>(state->config, *state->blobs,
+                                                            *state->metadata, state->clock,
+                                                            state->log);
+  BERTH_TRY(state->registries->openConfigured());
+
+  auto secrets = auth::SecretBox::openKeyFile(dir / "secret.key");
+  if (!secrets.ok()) return secrets.error();
+  state->secrets = std::make_unique<auth::SecretBox>(std::move(*secrets));
+  state->controlPlane = std::make_unique<mgmt::ControlPlane>(
+      *state->metadata, *state->metadata, *state->secrets, *state->registries, state->clock,
+      state->config.domain);
+  state->operators = std::make_unique<mgmt::OperatorAuth>(*state->metadata, state->clock);
+  if (access == Access::kExclusive) {
+    BERTH_TRY(state->controlPlane->bootstrap());
+    auto password = state->operators->bootstrap();
+    if (!password.ok()) return password.error();
+    if (*password) BERTH_TRY(writeOperatorCredentials(dir, **password, state->log));
+  } else {
+    // Read-only tools still need the managed registries, without writing anything.
+    std::vector<mgmt::RegistrySettings> managed;
+    BERTH_TRY(state->metadata->listResources(
+        mgmt::kRegistryType, "", [&](const metadata::ResourceRow& row) {
+          mgmt::RegistrySettings settings;
+          settings.name = row.name;
+          managed.push_back(std::move(settings));
+        }));
+    BERTH_TRY(state->registries->syncRegistries(managed));
   }
-  state->directory.publish(std::move(snapshot));
   return std::unique_ptr<Daemon>(new Daemon(std::move(state)));
 }
 
 Result<GcSummary> Daemon::collectGarbage(bool dryRun, std::ostream& report) {
   GcSummary summary;
   const GcConfig& gc = state_->config.gc;
-  for (const auto& instance : state_->directory.all()) {
+  for (const auto& instance : state_->registries->directory().all()) {
     auto& service = *instance->service;
     auto plan = service.planGarbage(gc.graceSeconds);
     if (!dryRun) {
@@ -140,18 +281,24 @@ Result<GcSummary> Daemon::collectGarbage(bool dryRun, std::ostream& report) {
 Status Daemon::serve() {
   const Config& config = state_->config;
   boost::asio::thread_pool blocking(std::max(1u, config.blockingThreads));
-  registry::RegistryApi api(state_->directory, blocking, state_->log);
+  registry::RegistryApi api(state_->registries->directory(), blocking, state_->log);
   unsigned threads = config.threads != 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency());
   http::Server server(api, config.limits, threads, state_->log);
   BERTH_TRY(server.listen(config.listen));
+  std::vector<std::string> dataPlane;
+  for (const auto& ep : server.boundEndpoints()) dataPlane.push_back(endpointText(ep));
+
+  mgmt::MgmtApi mgmtApi(*state_->controlPlane, *state_->operators, blocking, state_->log,
+                        mgmt::MgmtInfo{"0.1.0", dataPlane});
+  // The management API is light; one thread keeps it off the data plane's cores.
+  http::Server mgmtServer(mgmtApi, config.limits, 1, state_->log);
+  if (!config.management.listen.empty()) BERTH_TRY(mgmtServer.listen(config.management.listen));
+
   server.start();
-  for (const auto& ep : server.boundEndpoints()) {
-    std::ostringstream line;
-    line << "berth: listening on http://"
-         << (ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string())
-         << ":" << ep.port() << "\n";
-    std::string text = line.str();
-    [[maybe_unused]] auto n = ::write(STDERR_FILENO, text.data(), text.size());
+  mgmtServer.start();
+  for (const auto& address : dataPlane) announce("berth: listening on http://" + address);
+  for (const auto& ep : mgmtServer.boundEndpoints()) {
+    announce("berth: management API on http://" + endpointText(ep));
   }
 
   // Scheduled garbage collection runs beside the server, never blocking requests for long.
@@ -194,6 +341,7 @@ Status Daemon::serve() {
   }
   gcWake.notify_all();
   if (gcThread.joinable()) gcThread.join();
+  mgmtServer.stop();
   server.stop();
   blocking.join();
   return okStatus();

@@ -198,6 +198,13 @@ bool RegistryService::repositoryExists(std::string_view repository) const {
   return findRepo(repository) != nullptr;
 }
 
+std::uint64_t RegistryService::storageBytes() const {
+  std::shared_lock lock(mu_);
+  std::uint64_t total = 0;
+  for (const auto& [digest, meta] : blobs_) total += meta.size;
+  return total;
+}
+
 Result<std::vector<ManifestPtr>> RegistryService::referrers(std::string_view repository,
                                                             const Digest& digest,
                                                             std::string_view artifactType) const {

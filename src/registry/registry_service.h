@@ -90,6 +90,8 @@ class RegistryService {
   Result<std::vector<ManifestPtr>> referrers(std::string_view repository, const Digest& digest,
                                              std::string_view artifactType) const;
   bool repositoryExists(std::string_view repository) const;
+  /// Bytes of all blobs the registry holds (the usage "Size" row).
+  std::uint64_t storageBytes() const;
 
   // ---- writes: durable first, then visible ----
   Result<PutManifestResult> putManifest(std::string_view repository, std::string_view reference,

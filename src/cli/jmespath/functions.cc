@@ -439,7 +439,6 @@ Result<Value> fnMinBy(std::span<Argument> args, const Call& call) {
 
 constexpr std::uint16_t kNumbersOrStrings = kTypeArrayOfNumber | kTypeArrayOfString;
 constexpr std::array<std::uint16_t, 1> kNumber{kTypeNumber};
-constexpr std::array<std::uint16_t, 1> kString{kTypeString};
 constexpr std::array<std::uint16_t, 2> kTwoStrings{kTypeString, kTypeString};
 constexpr std::array<std::uint16_t, 1> kArrayOfNumber{kTypeArrayOfNumber};
 constexpr std::array<std::uint16_t, 1> kOrderable{kNumbersOrStrings};

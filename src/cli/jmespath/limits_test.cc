@@ -57,6 +57,19 @@ TEST(Limits, NestingJustUnderTheLimitWorks) {
   EXPECT_EQ(eval("a" + repeat(".a", n), Json::object()), nullptr);
 }
 
+TEST(Limits, EveryRecursiveShapeEvaluatesNearTheLimit) {
+  // Run under ASan this shows the evaluator's stack use at full depth is safe.
+  const std::size_t n = 120;  // most shapes below add two tree levels per repetition
+  const Json data = Json::parse(R"({"a": {"a": 1}})");
+  EXPECT_EQ(eval(repeat("abs(", n) + "`-1`" + repeat(")", n), data), 1);
+  EXPECT_EQ(eval(repeat("[", n) + "a" + repeat("]", n) + repeat("[0]", n), data),
+            Json::parse(R"({"a": 1})"));
+  EXPECT_EQ(eval(repeat("{k:", n) + "`1`" + repeat("}", n) + repeat(".k", n), data), 1);
+  EXPECT_EQ(eval(repeat("!", 251) + "a", data), false);
+  EXPECT_EQ(eval(repeat("length(map(&", 80) + "@" + repeat(", [@]))", 80), data), 1);
+  EXPECT_EQ(eval("a" + repeat(" || a", 250), data), Json::parse(R"({"a": 1})"));
+}
+
 TEST(Limits, DeepJsonLiteralIsRejectedNotReadAsAString) {
   const std::string literal = "`" + repeat("[", 100000) + repeat("]", 100000) + "`";
   EXPECT_NE(errorOf(literal).find("JSON literal nests more than 512 levels deep"),

@@ -175,3 +175,11 @@ class Transaction {
 };
 
 }  // namespace berth::metadata::sqlite
+
+// Propagates the error of a Result<T> expression, otherwise binds its value to `var`.
+#define BERTH_SQLITE_ASSIGN(var, expr)                      \
+  auto var##_result_ = (expr);                              \
+  if (!var##_result_.ok()) {                                \
+    return ::berth::fail(std::move(var##_result_).error()); \
+  }                                                         \
+  auto& var = *var##_result_

@@ -16,13 +16,6 @@ using sqlite::OptionalText;
 using sqlite::StatementLease;
 using sqlite::Transaction;
 
-// Propagates the error of a Result<T> expression, otherwise binds its value to `var`.
-#define BERTH_SQLITE_ASSIGN(var, expr)                      \
-  auto var##_result_ = (expr);                              \
-  if (!var##_result_.ok()) {                                \
-    return ::berth::fail(std::move(var##_result_).error()); \
-  }                                                         \
-  auto& var = *var##_result_
 
 Result<std::string> queryText(Db& db, std::string_view sql) {
   BERTH_SQLITE_ASSIGN(statement, db.prepare(sql));

@@ -20,12 +20,16 @@
 
 #include "common/result.h"
 #include "metadata/manifest_catalog.h"
+#include "metadata/resource_store.h"
 #include "metadata/sqlite/sqlite_db.h"
 #include "metadata/upload_session_store.h"
 
 namespace berth::metadata {
 
-class SqliteMetadataStore final : public ManifestCatalog, public UploadSessionStore {
+class SqliteMetadataStore final : public ManifestCatalog,
+                                  public UploadSessionStore,
+                                  public ResourceStore,
+                                  public CredentialStore {
  public:
   /// Opens the database file, creating it and its schema if absent and migrating an older schema.
   /// The directory must exist. kInternal if the file cannot be opened, is damaged, cannot use
@@ -62,6 +66,23 @@ class SqliteMetadataStore final : public ManifestCatalog, public UploadSessionSt
   /// into this store (e.g. removeSession() for an expired session).
   Status listSessions(std::string_view registry,
                       const std::function<void(const UploadSession&)>& visit) override;
+
+  // ResourceStore (sqlite_resource_store.cc)
+  Result<ResourceRow> getResource(std::string_view key) override;
+  Status putResource(const ResourceRow& row, const std::string* expectedEtag) override;
+  Result<std::size_t> deleteResourceTree(std::string_view key) override;
+  Status listResources(std::string_view type, std::string_view scopePrefix,
+                       const std::function<void(const ResourceRow&)>& visit) override;
+  Status findResourcesByName(std::string_view type, std::string_view name,
+                             const std::function<void(const ResourceRow&)>& visit) override;
+
+  // CredentialStore (sqlite_resource_store.cc)
+  Status putCredential(const Credential& credential) override;
+  Result<Credential> getCredential(std::string_view kind, std::string_view name) override;
+  Status removeCredential(std::string_view kind, std::string_view name) override;
+  Status removeCredentialsOwnedBy(std::string_view kind, std::string_view owner) override;
+  Status listCredentials(std::string_view kind,
+                         const std::function<void(const Credential&)>& visit) override;
 
  private:
   explicit SqliteMetadataStore(sqlite::Db db) : db_(std::move(db)) {}

@@ -97,6 +97,32 @@ CREATE INDEX IF NOT EXISTS upload_sessions_by_registry
   ON upload_sessions (registry, started_at, id);
 )sql";
 
+// Version 2: the control plane. Resource documents are opaque JSON to the database; only the
+// columns needed to find them (type, scope prefix via the key, name) are indexed.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE IF NOT EXISTS resources (
+  key  TEXT NOT NULL PRIMARY KEY,
+  type TEXT NOT NULL,
+  name TEXT NOT NULL,
+  body TEXT NOT NULL,
+  etag TEXT NOT NULL
+) STRICT;
+
+CREATE INDEX IF NOT EXISTS resources_by_type ON resources (type, key);
+CREATE INDEX IF NOT EXISTS resources_by_name ON resources (type, name);
+
+CREATE TABLE IF NOT EXISTS credentials (
+  kind       TEXT NOT NULL,
+  name       TEXT NOT NULL,
+  secret     BLOB NOT NULL,
+  owner      TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (kind, name)
+) STRICT, WITHOUT ROWID;
+
+CREATE INDEX IF NOT EXISTS credentials_by_owner ON credentials (kind, owner);
+)sql";
+
 struct Migration {
   int toVersion;
   const char* sql;
@@ -105,6 +131,7 @@ struct Migration {
 // Step i takes the schema from version i to i + 1.
 constexpr std::array kMigrations{
     Migration{1, kSchemaV1},
+    Migration{2, kSchemaV2},
 };
 static_assert(kMigrations.size() == kSchemaVersion, "one migration step per schema version");
 

@@ -1,0 +1,143 @@
+#include "cli/profile.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "common/unique_fd.h"
+
+namespace berth::cli {
+namespace {
+
+constexpr std::string_view kFileName = "profile.json";
+
+std::string errnoText() { return std::strerror(errno); }
+
+Status writeAll(int fd, std::string_view data, const std::filesystem::path& path) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail(Errc::kInternal, "cannot write " + path.string() + ": " + errnoText());
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return okStatus();
+}
+
+}  // namespace
+
+std::filesystem::path profileDirectory(const char* configDirVariable, const char* home) {
+  if (configDirVariable != nullptr && *configDirVariable != '\0') return configDirVariable;
+  return std::filesystem::path(home != nullptr && *home != '\0' ? home : ".") / ".config" / "berth";
+}
+
+Result<std::optional<Profile>> loadProfile(const std::filesystem::path& dir) {
+  const auto path = dir / kFileName;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return std::optional<Profile>{};
+  std::ifstream in(path);
+  if (!in) return fail(Errc::kInternal, "cannot read " + path.string() + ": " + errnoText());
+  std::stringstream text;
+  text << in.rdbuf();
+  auto doc = nlohmann::json::parse(text.str(), nullptr, false);
+  auto str = [&](const char* key) -> std::string {
+    auto it = doc.find(key);
+    return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  if (!doc.is_object() || str("server").empty()) {
+    return fail(Errc::kInvalidParameter,
+                path.string() + " is not a berth profile; run 'berth login' to write a new one");
+  }
+  Profile p;
+  p.server = str("server");
+  p.accessToken = str("accessToken");
+  p.expiresOn = str("expiresOn");
+  p.username = str("username");
+  p.subscription = str("subscription");
+  p.domain = str("domain");
+  if (auto it = doc.find("dataPlane"); it != doc.end() && it->is_array()) {
+    for (const auto& a : *it) {
+      if (a.is_string()) p.dataPlane.push_back(a.get<std::string>());
+    }
+  }
+  return std::optional<Profile>(std::move(p));
+}
+
+Status saveProfile(const std::filesystem::path& dir, const Profile& p) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return fail(Errc::kInternal, "cannot create " + dir.string() + ": " + ec.message());
+  // Tightened even if it existed: the directory holds a bearer token.
+  if (::chmod(dir.c_str(), 0700) != 0) {
+    return fail(Errc::kInternal, "cannot restrict " + dir.string() + " to 0700: " + errnoText());
+  }
+  nlohmann::ordered_json doc = {
+      {"server", p.server},         {"accessToken", p.accessToken}, {"expiresOn", p.expiresOn},
+      {"username", p.username},     {"subscription", p.subscription}, {"domain", p.domain},
+      {"dataPlane", p.dataPlane},
+  };
+  const auto path = dir / kFileName;
+  const auto tmp = dir / (std::string(kFileName) + ".tmp");
+  ::unlink(tmp.c_str());
+  // Created 0600 from the start, so the token is never readable by others, not even briefly.
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!fd) return fail(Errc::kInternal, "cannot create " + tmp.string() + ": " + errnoText());
+  BERTH_TRY(writeAll(fd.get(), doc.dump(2) + "\n", tmp));
+  if (::fsync(fd.get()) != 0) {
+    return fail(Errc::kInternal, "cannot sync " + tmp.string() + ": " + errnoText());
+  }
+  fd.reset();
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    return fail(Errc::kInternal, "cannot replace " + path.string() + ": " + errnoText());
+  }
+  return okStatus();
+}
+
+Result<bool> removeProfile(const std::filesystem::path& dir) {
+  const auto path = dir / kFileName;
+  if (::unlink(path.c_str()) == 0) return true;
+  if (errno == ENOENT) return false;
+  return fail(Errc::kInternal, "cannot remove " + path.string() + ": " + errnoText());
+}
+
+std::optional<std::chrono::system_clock::time_point> parseRfc3339(std::string_view text) {
+  std::tm tm{};
+  int consumed = 0;
+  std::string s(text);
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6) {
+    return std::nullopt;
+  }
+  std::string_view rest = text.substr(static_cast<std::size_t>(consumed));
+  if (rest.starts_with('.')) {
+    std::size_t i = 1;
+    while (i < rest.size() && rest[i] >= '0' && rest[i] <= '9') ++i;
+    rest.remove_prefix(i);
+  }
+  long offsetSeconds = 0;
+  if (rest == "Z" || rest == "z") {
+    offsetSeconds = 0;
+  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
+    int h = 0, m = 0;
+    if (std::sscanf(std::string(rest.substr(1)).c_str(), "%2d:%2d", &h, &m) != 2) {
+      return std::nullopt;
+    }
+    offsetSeconds = (rest[0] == '-' ? -1 : 1) * (h * 3600L + m * 60L);
+  } else {
+    return std::nullopt;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  time_t t = ::timegm(&tm);
+  if (t == static_cast<time_t>(-1)) return std::nullopt;
+  return std::chrono::system_clock::from_time_t(t - offsetSeconds);
+}
+
+}  // namespace berth::cli

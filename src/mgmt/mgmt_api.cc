@@ -1,0 +1,230 @@
+#include "mgmt/mgmt_api.h"
+
+#include <ctime>
+
+#include "http/blocking.h"
+#include "mgmt/arm_path.h"
+
+namespace berth::mgmt {
+
+namespace {
+
+/// Management documents are small; a bound keeps a hostile client from using memory.
+constexpr std::size_t kMaxBodyBytes = 1024 * 1024;
+
+std::string rfc3339(std::int64_t t) {
+  std::time_t tt = t;
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+Error methodNotAllowed(http::Method m, std::string_view what) {
+  return makeError(Errc::kMethodNotAllowed,
+                   std::string(http::methodName(m)) + " is not supported on " + std::string(what));
+}
+
+}  // namespace
+
+struct MgmtApi::Reply {
+  int status = 200;
+  Json body;
+  std::optional<Error> error;
+
+  static Reply of(Result<Json> r, int status = 200) {
+    if (!r.ok()) return Reply{0, {}, std::move(r).error()};
+    return Reply{status, std::move(*r), std::nullopt};
+  }
+  static Reply put(Result<PutResult> r) {
+    if (!r.ok()) return Reply{0, {}, std::move(r).error()};
+    return Reply{r->created ? 201 : 200, std::move(r->body), std::nullopt};
+  }
+  static Reply deleted(Result<bool> r) {
+    if (!r.ok()) return Reply{0, {}, std::move(r).error()};
+    return Reply{*r ? 200 : 204, Json(), std::nullopt};
+  }
+  static Reply failure(Error e) { return Reply{0, {}, std::move(e)}; }
+};
+
+boost::asio::awaitable<void> MgmtApi::handle(http::Request& request, http::Response& response) {
+  try {
+    std::string authorization(request.header("Authorization"));
+    const bool tokenEndpoint = request.path == "/auth/token";
+    // Authenticate before reading a byte of the body.
+    auto user = co_await http::runBlocking(blocking_, [&] {
+      return tokenEndpoint ? auth_.authenticateBasic(authorization) : auth_.authenticate(authorization);
+    });
+    if (!user.ok()) {
+      http::writeManagementError(response, user.error());
+      response.setHeader("WWW-Authenticate", "Basic realm=\"berth-management\"");
+      co_return;
+    }
+    auto body = co_await http::readWholeBody(
+        *request.body, kMaxBodyBytes,
+        makeError(Errc::kInvalidParameter, "the request body is larger than 1 MiB"));
+    if (!body.ok()) {
+      http::writeManagementError(response, body.error());
+      co_return;
+    }
+    Reply reply = co_await http::runBlocking(blocking_, [&] { return dispatch(request, *body, *user); });
+    if (reply.error) {
+      if (reply.error->code == Errc::kInternal) {
+        log_.error("management " + std::string(http::methodName(request.method)) + " " +
+                   std::string(request.path) + " failed: " + reply.error->message);
+      }
+      http::writeManagementError(response, *reply.error);
+      co_return;
+    }
+    response.status = reply.status;
+    if (reply.status != 204) {
+      if (reply.body.is_object() && reply.body.contains("etag") && reply.body["etag"].is_string()) {
+        response.setHeader("ETag", reply.body["etag"].get<std::string>());
+      }
+      response.setBody(reply.body.is_null() ? std::string() : reply.body.dump(2),
+                       reply.body.is_null() ? "" : "application/json; charset=utf-8");
+    }
+  } catch (const std::exception& e) {
+    log_.error(std::string("management request failed unexpectedly: ") + e.what());
+    http::writeManagementError(response, internalError(e.what()));
+  }
+}
+
+MgmtApi::Reply MgmtApi::dispatch(const http::Request& request, const std::string& rawBody,
+                                 const std::string& user) {
+  auto path = parseArmPath(request.path);
+  if (!path.ok()) return Reply::failure(path.error());
+  Json body;
+  if (!rawBody.empty()) {
+    body = Json::parse(rawBody, nullptr, false);
+    if (body.is_discarded()) {
+      return Reply::failure(makeError(Errc::kInvalidParameter, "the request body is not valid JSON"));
+    }
+  }
+  Precondition pre;
+  if (auto m = request.header("If-Match"); !m.empty() && m != "*") pre.ifMatch = std::string(m);
+  pre.ifNoneMatchAny = request.header("If-None-Match") == "*";
+
+  const http::Method m = request.method;
+  const ArmPath& p = *path;
+  switch (p.route) {
+    case ArmRoute::kAuthToken: {
+      if (m != http::Method::kPost) return Reply::failure(methodNotAllowed(m, "/auth/token"));
+      auto grant = auth_.issueToken(user);
+      if (!grant.ok()) return Reply::failure(grant.error());
+      return Reply{200,
+                   Json{{"accessToken", grant->token},
+                        {"tokenType", "Bearer"},
+                        {"expiresOn", rfc3339(grant->expiresUnixSeconds)},
+                        {"expiresIn", OperatorAuth::kTokenLifetimeSeconds},
+                        {"username", user}},
+                   std::nullopt};
+    }
+    case ArmRoute::kInfo:
+      return Reply{200,
+                   Json{{"version", info_.version},
+                        {"domain", plane_.domain()},
+                        {"dataPlane", info_.dataPlane},
+                        {"defaultSubscription", plane_.defaultSubscriptionId()},
+                        {"operator", user}},
+                   std::nullopt};
+    case ArmRoute::kOperators: {
+      auto names = auth_.listOperators();
+      if (!names.ok()) return Reply::failure(names.error());
+      Json list = Json::array();
+      for (const auto& n : *names) list.push_back({{"username", n}});
+      return Reply{200, Json{{"value", list}}, std::nullopt};
+    }
+    case ArmRoute::kOperator:
+      if (m == http::Method::kPut) {
+        auto password = auth_.createOperator(p.name);
+        if (!password.ok()) return Reply::failure(password.error());
+        return Reply{201, Json{{"username", p.name}, {"password", *password}}, std::nullopt};
+      }
+      if (m == http::Method::kDelete) return Reply::deleted(auth_.removeOperator(p.name));
+      return Reply::failure(methodNotAllowed(m, "operators"));
+    case ArmRoute::kSubscriptions:
+      if (m != http::Method::kGet) return Reply::failure(methodNotAllowed(m, "subscriptions"));
+      return Reply::of(plane_.listSubscriptions());
+    case ArmRoute::kSubscription:
+      if (m == http::Method::kGet) return Reply::of(plane_.getSubscription(p.subscription));
+      if (m == http::Method::kPut) return Reply::put(plane_.putSubscription(p.subscription, body));
+      return Reply::failure(methodNotAllowed(m, "a subscription"));
+    case ArmRoute::kProviders:
+      if (m != http::Method::kGet) return Reply::failure(methodNotAllowed(m, "providers"));
+      return Reply::of(plane_.listProviders(p.subscription));
+    case ArmRoute::kProvider:
+      if (!p.action.empty()) {
+        if (m != http::Method::kPost) return Reply::failure(methodNotAllowed(m, p.action));
+        return Reply::of(plane_.setProviderRegistration(p.subscription, p.providerNamespace,
+                                                        p.action == "register"));
+      }
+      if (m != http::Method::kGet) return Reply::failure(methodNotAllowed(m, "a provider"));
+      return Reply::of(plane_.getProvider(p.subscription, p.providerNamespace));
+    case ArmRoute::kResourceGroups:
+      if (m != http::Method::kGet) return Reply::failure(methodNotAllowed(m, "resource groups"));
+      return Reply::of(plane_.listResourceGroups(p.subscription));
+    case ArmRoute::kResourceGroup:
+      switch (m) {
+        case http::Method::kGet: return Reply::of(plane_.getResourceGroup(p.subscription, p.resourceGroup));
+        case http::Method::kHead: {
+          auto got = plane_.getResourceGroup(p.subscription, p.resourceGroup);
+          if (!got.ok()) return Reply::failure(got.error());
+          return Reply{204, Json(), std::nullopt};
+        }
+        case http::Method::kPut:
+          return Reply::put(plane_.putResourceGroup(p.subscription, p.resourceGroup, body, pre));
+        case http::Method::kPatch:
+          return Reply::of(plane_.patchResourceGroup(p.subscription, p.resourceGroup, body, pre));
+        case http::Method::kDelete:
+          return Reply::deleted(plane_.deleteResourceGroup(p.subscription, p.resourceGroup, pre));
+        default: return Reply::failure(methodNotAllowed(m, "a resource group"));
+      }
+    default: break;
+  }
+  // Provider resources: only Microsoft.ContainerRegistry/registries exists so far.
+  if (!iequals(p.providerNamespace, "Microsoft.ContainerRegistry") ||
+      !(iequals(p.type, "registries") || iequals(p.type, "checkNameAvailability"))) {
+    return Reply::failure(makeError(Errc::kRouteUnknown,
+                                    "resource type '" + p.providerNamespace + "/" + p.type +
+                                        "' is not supported by this berth"));
+  }
+  if (p.route == ArmRoute::kSubscriptionResources) {
+    if (iequals(p.type, "checkNameAvailability")) {
+      if (m != http::Method::kPost) return Reply::failure(methodNotAllowed(m, "checkNameAvailability"));
+      return Reply::of(plane_.checkRegistryName(p.subscription, body));
+    }
+    if (m != http::Method::kGet) return Reply::failure(methodNotAllowed(m, "registries"));
+    return Reply::of(plane_.listRegistries(p.subscription, ""));
+  }
+  if (p.route == ArmRoute::kGroupResources) {
+    if (m != http::Method::kGet) return Reply::failure(methodNotAllowed(m, "registries"));
+    return Reply::of(plane_.listRegistries(p.subscription, p.resourceGroup));
+  }
+  if (!p.action.empty()) {
+    if (p.action == "listusages" && (m == http::Method::kGet || m == http::Method::kPost)) {
+      return Reply::of(plane_.listRegistryUsages(p.subscription, p.resourceGroup, p.name));
+    }
+    if (p.action == "listcredentials" && m == http::Method::kPost) {
+      return Reply::of(plane_.listRegistryCredentials(p.subscription, p.resourceGroup, p.name));
+    }
+    if (p.action == "regeneratecredential" && m == http::Method::kPost) {
+      return Reply::of(
+          plane_.regenerateRegistryCredential(p.subscription, p.resourceGroup, p.name, body));
+    }
+    return Reply::failure(makeError(Errc::kRouteUnknown, "registries have no action '" + p.action + "'"));
+  }
+  switch (m) {
+    case http::Method::kGet: return Reply::of(plane_.getRegistry(p.subscription, p.resourceGroup, p.name));
+    case http::Method::kPut:
+      return Reply::put(plane_.putRegistry(p.subscription, p.resourceGroup, p.name, body, pre));
+    case http::Method::kPatch:
+      return Reply::of(plane_.patchRegistry(p.subscription, p.resourceGroup, p.name, body, pre));
+    case http::Method::kDelete:
+      return Reply::deleted(plane_.deleteRegistry(p.subscription, p.resourceGroup, p.name, pre));
+    default: return Reply::failure(methodNotAllowed(m, "a registry"));
+  }
+}
+
+}  // namespace berth::mgmt

@@ -1,0 +1,43 @@
+#pragma once
+// The management API pipeline, written once:
+//   authenticate (Basic or Bearer) -> ARM path -> handler -> ControlPlane -> JSON response.
+// Everything but the token endpoint's password check needs an operator; nothing is parsed from
+// the body before authentication succeeded.
+
+#include <string>
+#include <vector>
+
+#include <boost/asio/thread_pool.hpp>
+
+#include "common/log.h"
+#include "http/server.h"
+#include "mgmt/control_plane.h"
+#include "mgmt/operator_auth.h"
+
+namespace berth::mgmt {
+
+struct MgmtInfo {
+  std::string version;
+  std::vector<std::string> dataPlane;  // addresses the data plane listens on
+};
+
+class MgmtApi final : public http::RequestHandler {
+ public:
+  MgmtApi(ControlPlane& plane, OperatorAuth& auth, boost::asio::thread_pool& blocking,
+          const Logger& log, MgmtInfo info)
+      : plane_(plane), auth_(auth), blocking_(blocking), log_(log), info_(std::move(info)) {}
+
+  boost::asio::awaitable<void> handle(http::Request& request, http::Response& response) override;
+
+ private:
+  struct Reply;
+  Reply dispatch(const http::Request& request, const std::string& body, const std::string& user);
+
+  ControlPlane& plane_;
+  OperatorAuth& auth_;
+  boost::asio::thread_pool& blocking_;
+  const Logger& log_;
+  MgmtInfo info_;
+};
+
+}  // namespace berth::mgmt
