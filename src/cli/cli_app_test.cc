@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <sstream>
 
 #include "cli/test_http_server.h"
@@ -158,7 +159,7 @@ TEST_F(CliAppTest, AcrListTableUsesAzColumns) {
   const std::string table = out_.str();
   EXPECT_EQ(table.substr(0, table.find('\n')),
             "NAME    RESOURCE GROUP    LOCATION    SKU      LOGIN SERVER      CREATION DATE         "
-            "ADMIN ENABLED");
+            "ADMIN ENABLED  ");
   EXPECT_NE(table.find("reg1    rg1               eastus      Premium  reg1.cr.internal"),
             std::string::npos);
 }
@@ -169,7 +170,7 @@ TEST_F(CliAppTest, ShowUsageJsonAndTable) {
   EXPECT_EQ(out_.str(), "Size\n");
   ASSERT_EQ(run({"acr", "show-usage", "-n", "reg1", "-o", "table"}), 0);
   EXPECT_EQ(out_.str(),
-            "NAME    USED    LIMIT         UNIT\n"
+            "NAME    USED    LIMIT         UNIT  \n"
             "------  ------  ------------  ------\n"
             "Size    0       536870912000  Bytes \n");
 }

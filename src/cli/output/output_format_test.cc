@@ -106,7 +106,7 @@ TEST(TableOutput, QueryOrderKeptAndUnionOfKeys) {
   EXPECT_EQ(formatTable(rows, false),
             "B    A  \n"
             "---  ---\n"
-            "1        \n"
+            "1       \n"
             "3    22 \n");
 }
 
