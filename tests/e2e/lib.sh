@@ -345,7 +345,8 @@ EOF
 _start_berth() {
   [[ -x "$BERTH_BIN" ]] || fail "berth binary not found at $BERTH_BIN (build it, set BERTH_BIN, or run with E2E_TARGET=reference)"
   # shellcheck disable=SC2086
-  "$BERTH_BIN" serve --listen 127.0.0.1:0 --data-dir "$E2E_DATA" ${BERTH_ARGS:-} >>"$REG_LOG" 2>&1 &
+  # Port 0 for the management API too, so parallel tests never collide on its default port.
+  "$BERTH_BIN" serve --listen 127.0.0.1:0 --management-listen 127.0.0.1:0 --data-dir "$E2E_DATA" ${BERTH_ARGS:-} >>"$REG_LOG" 2>&1 &
   REG_PID=$!
   track_pid "$REG_PID"
   local i line
