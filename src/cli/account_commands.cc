@@ -86,6 +86,22 @@ Result<CommandOutput> accountSet(CommandContext& ctx) {
                                            "' doesn't exist in cloud 'berth'.");
 }
 
+// az's transform_account_list.
+Json accountTable(const Json& value) {
+  auto row = [](const Json& a) {
+    return Json{{"Name", a.value("name", std::string())},
+                {"CloudName", a.value("cloudName", a.value("environmentName", std::string()))},
+                {"SubscriptionId", a.value("id", std::string())},
+                {"TenantId", a.value("tenantId", std::string())},
+                {"State", a.value("state", std::string())},
+                {"IsDefault", a.value("isDefault", false)}};
+  };
+  if (!value.is_array()) return row(value);
+  Json rows = Json::array();
+  for (const auto& a : value) rows.push_back(row(a));
+  return rows;
+}
+
 }  // namespace
 
 void registerAccountCommands(CommandTable& table) {
@@ -93,18 +109,21 @@ void registerAccountCommands(CommandTable& table) {
   table.add({.path = "account show",
              .summary = "Get the details of a subscription.",
              .options = {},
-             .run = accountShow});
+             .run = accountShow,
+             .tableTransform = accountTable});
   table.add({.path = "account list",
              .summary = "Get a list of subscriptions for the logged in account.",
-             .options = {OptionSpec::flag("--all", "", "List all subscriptions (accepted; berth "
-                                                       "lists every subscription anyway)."),
-                         OptionSpec::flag("--refresh", "", "Retrieve up-to-date subscriptions "
-                                                           "from the server (always done).")},
-             .run = accountList});
+             .options = {OptionSpec::flag("--all", "",
+                                          "List all subscriptions (accepted; berth "
+                                          "lists every subscription anyway)."),
+                         OptionSpec::flag("--refresh", "",
+                                          "Retrieve up-to-date subscriptions "
+                                          "from the server (always done).")},
+             .run = accountList,
+             .tableTransform = accountTable});
   table.add({.path = "account set",
              .summary = "Set a subscription to be the current active subscription.",
-             .options = {OptionSpec::value("--subscription", "-s",
-                                           "Name or ID of subscription.")
+             .options = {OptionSpec::value("--subscription", "-s", "Name or ID of subscription.")
                              .require()},
              .run = accountSet});
 }

@@ -16,17 +16,21 @@ std::vector<OptionSpec> propertyOptions() {
       OptionSpec::boolean("--admin-enabled", "", "Indicates whether the admin user is enabled."),
       OptionSpec::boolean("--public-network-enabled", "",
                           "Allow public network access for the container registry."),
-      OptionSpec::value("--default-action", "", "Default action to apply when no rule matches. "
-                                                "Only applicable to Premium SKU.")
+      OptionSpec::value("--default-action", "",
+                        "Default action to apply when no rule matches. "
+                        "Only applicable to Premium SKU.")
           .oneOf({"Allow", "Deny"}),
       OptionSpec::boolean("--allow-trusted-services", "",
                           "Allow trusted services to access the network restricted registry."),
-      OptionSpec::boolean("--data-endpoint-enabled", "", "Enable dedicated data endpoint for "
-                                                         "client content download."),
-      OptionSpec::boolean("--anonymous-pull-enabled", "", "Enable registry-wide pull from "
-                                                          "unauthenticated clients."),
-      OptionSpec::list("--tags", "", "Space-separated tags: key[=value] [key[=value] ...]. Use "
-                                     "\"\" to clear existing tags."),
+      OptionSpec::boolean("--data-endpoint-enabled", "",
+                          "Enable dedicated data endpoint for "
+                          "client content download."),
+      OptionSpec::boolean("--anonymous-pull-enabled", "",
+                          "Enable registry-wide pull from "
+                          "unauthenticated clients."),
+      OptionSpec::list("--tags", "",
+                       "Space-separated tags: key[=value] [key[=value] ...]. Use "
+                       "\"\" to clear existing tags."),
   };
 }
 
@@ -57,8 +61,7 @@ void applyPropertyOptions(const ParsedOptions& args, const Json& current, Json& 
 Result<CommandOutput> acrCreate(CommandContext& ctx) {
   const std::string name = *ctx.args().get("--name");
   if (std::any_of(name.begin(), name.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
-    return fail(Errc::kInvalidParameter,
-                "argument error: Registry name must use only lowercase.");
+    return fail(Errc::kInvalidParameter, "argument error: Registry name must use only lowercase.");
   }
   auto base = registriesPath(ctx, *ctx.args().get("--resource-group"));
   if (!base.ok()) return base.error();
@@ -171,8 +174,8 @@ Result<CommandOutput> acrShowEndpoints(CommandContext& ctx) {
       // <name>.<region>.data.<domain>: the region is the second label, as az reads it.
       std::size_t first = h.find('.');
       std::size_t second = first == std::string::npos ? first : h.find('.', first + 1);
-      std::string region = second == std::string::npos ? std::string()
-                                                        : h.substr(first + 1, second - first - 1);
+      std::string region =
+          second == std::string::npos ? std::string() : h.substr(first + 1, second - first - 1);
       endpoints.push_back({{"region", region}, {"endpoint", h}});
     }
   } else {
@@ -227,7 +230,8 @@ void registerAcrCommands(CommandTable& table) {
   table.addGroup("acr", "Manage private registries with berth container registries.");
 
   std::vector<OptionSpec> create = {
-      registryNameOption(), resourceGroupOption(true),
+      registryNameOption(),
+      resourceGroupOption(true),
       OptionSpec::value("--sku", "", "The SKU of the container registry.").require().oneOf(kSkus),
       OptionSpec::value("--location", "-l", "Location. Default: the resource group's location."),
       OptionSpec::value("--zone-redundancy", "", "Indicates whether zone redundancy is enabled.")
@@ -252,7 +256,8 @@ void registerAcrCommands(CommandTable& table) {
              .tableTransform = registryTable});
 
   std::vector<OptionSpec> update = {
-      registryNameOption(), resourceGroupOption(false),
+      registryNameOption(),
+      resourceGroupOption(false),
       OptionSpec::value("--sku", "", "The SKU of the container registry.").oneOf(kSkus),
   };
   for (auto& o : propertyOptions()) update.push_back(std::move(o));

@@ -58,8 +58,7 @@ Result<FoundRegistry> findRegistry(CommandContext& ctx, const std::string& name)
   auto id = ctx.subscriptionId();
   return fail(Errc::kResourceNotFound,
               "The resource with name '" + name + "' and type '" + std::string(kRegistryType) +
-                  "' could not be found in subscription '" + (id.ok() ? *id : std::string()) +
-                  "'.",
+                  "' could not be found in subscription '" + (id.ok() ? *id : std::string()) + "'.",
               "ResourceNotFound");
 }
 
@@ -77,10 +76,11 @@ OptionSpec registryNameOption() {
 }
 
 OptionSpec resourceGroupOption(bool required) {
-  OptionSpec o = OptionSpec::value("--resource-group", "-g",
-                                   "Name of resource group." +
-                                       std::string(required ? "" : " Optional: found from the "
-                                                                   "registry's name when omitted."));
+  OptionSpec o = OptionSpec::value(
+      "--resource-group", "-g",
+      "Name of resource group." + std::string(required ? ""
+                                                       : " Optional: found from the "
+                                                         "registry's name when omitted."));
   if (required) o.required = true;
   return o;
 }

@@ -13,9 +13,9 @@ Result<CommandOutput> credentialCall(CommandContext& ctx, std::string_view actio
   const Json props = found->resource.value("properties", Json::object());
   if (props.is_object() && !props.value("adminUserEnabled", true)) {
     // Checked here too so the hint names the command that fixes it, as az's message does.
-    return fail(Errc::kInvalidParameter,
-                "Run 'berth acr update -n " + found->resource.value("name", std::string()) +
-                    " --admin-enabled true' to enable admin first.");
+    return fail(Errc::kInvalidParameter, "Run 'berth acr update -n " +
+                                             found->resource.value("name", std::string()) +
+                                             " --admin-enabled true' to enable admin first.");
   }
   auto api = ctx.api();
   if (!api.ok()) return api.error();
@@ -40,24 +40,25 @@ Json credentialTable(const Json& value) {
 
 void registerAcrCredentialCommands(CommandTable& table) {
   table.addGroup("acr credential", "Manage login credentials for berth container registries.");
-  table.add({.path = "acr credential show",
-             .summary = "Get the login credentials for a container registry.",
-             .options = {registryNameOption(), resourceGroupOption(false)},
-             .run = [](CommandContext& ctx) { return credentialCall(ctx, "listCredentials", nullptr); },
-             .tableTransform = credentialTable});
-  table.add({.path = "acr credential renew",
-             .summary = "Regenerate login credentials for a container registry.",
-             .options = {registryNameOption(), resourceGroupOption(false),
-                         OptionSpec::value("--password-name", "",
-                                           "The name of password to regenerate.")
-                             .require()
-                             .oneOf({"password", "password2"})},
-             .run =
-                 [](CommandContext& ctx) {
-                   Json body = {{"name", *ctx.args().get("--password-name")}};
-                   return credentialCall(ctx, "regenerateCredential", &body);
-                 },
-             .tableTransform = credentialTable});
+  table.add(
+      {.path = "acr credential show",
+       .summary = "Get the login credentials for a container registry.",
+       .options = {registryNameOption(), resourceGroupOption(false)},
+       .run = [](CommandContext& ctx) { return credentialCall(ctx, "listCredentials", nullptr); },
+       .tableTransform = credentialTable});
+  table.add(
+      {.path = "acr credential renew",
+       .summary = "Regenerate login credentials for a container registry.",
+       .options = {registryNameOption(), resourceGroupOption(false),
+                   OptionSpec::value("--password-name", "", "The name of password to regenerate.")
+                       .require()
+                       .oneOf({"password", "password2"})},
+       .run =
+           [](CommandContext& ctx) {
+             Json body = {{"name", *ctx.args().get("--password-name")}};
+             return credentialCall(ctx, "regenerateCredential", &body);
+           },
+       .tableTransform = credentialTable});
 }
 
 }  // namespace berth::cli

@@ -27,8 +27,8 @@ class HealthReport {
 
   /// Records a failed step. Without --ignore-errors the check stops with this error.
   Status error(HealthError e) {
-    const std::string text = "An error occurred: " + e.code + ". " + e.message +
-                             (e.hint.empty() ? "" : " " + e.hint);
+    const std::string text =
+        "An error occurred: " + e.code + ". " + e.message + (e.hint.empty() ? "" : " " + e.hint);
     ++errors_;
     if (!ignore_) return fail(Errc::kUnavailable, text, e.code);
     *ctx_.env().err << "ERROR: " << text << "\n";
@@ -60,12 +60,11 @@ Status checkRegistry(CommandContext& ctx, HealthReport& report, const std::strin
   const std::string loginServer = loginServerOf(found->resource, (*profile)->domain);
 
   auto route = routeToLoginServer(loginServer, **profile);
-  const std::string host = loginServer.substr(0, loginServer.rfind(':') == std::string::npos
-                                                     ? loginServer.size()
-                                                     : loginServer.rfind(':'));
+  const std::string host = loginServer.substr(
+      0, loginServer.rfind(':') == std::string::npos ? loginServer.size() : loginServer.rfind(':'));
   if (!route.ok()) {
-    return report.error({"CONNECTIVITY_DNS_ERROR", "DNS lookup to " + host + " failed.",
-                         route.error().message});
+    return report.error(
+        {"CONNECTIVITY_DNS_ERROR", "DNS lookup to " + host + " failed.", route.error().message});
   }
   if (route->resolvedAddress) {
     report.ok("DNS lookup to " + host + " at IP " + *route->resolvedAddress + " : OK");
@@ -81,24 +80,23 @@ Status checkRegistry(CommandContext& ctx, HealthReport& report, const std::strin
   const std::string challenge = "http://" + route->endpoint.effectiveHost() + "/v2/";
   auto ping = client.ping();
   if (!ping.ok()) {
-    return report.error({"CONNECTIVITY_CHALLENGE_ERROR",
-                         "Challenge endpoint " + challenge + " could not be reached: " +
-                             ping.error().message,
-                         "Please check that 'berth serve' is running and that this machine can "
-                         "reach its data plane."});
+    return report.error(
+        {"CONNECTIVITY_CHALLENGE_ERROR",
+         "Challenge endpoint " + challenge + " could not be reached: " + ping.error().message,
+         "Please check that 'berth serve' is running and that this machine can "
+         "reach its data plane."});
   }
   if (ping->status == 200) {
     report.ok("Challenge endpoint " + challenge + " : OK");
     return okStatus();
   }
   if (ping->status != 401) {
-    return report.error({"CONNECTIVITY_CHALLENGE_ERROR",
-                         "Challenge endpoint " + challenge + " answered HTTP " +
-                             std::to_string(ping->status) + ".",
-                         ping->status == 404 ? "The data plane does not serve this login server."
-                         : ping->status == 403
-                             ? "The registry's network rules deny this client."
-                             : "Please check the registry's state with 'berth acr show'."});
+    return report.error(
+        {"CONNECTIVITY_CHALLENGE_ERROR",
+         "Challenge endpoint " + challenge + " answered HTTP " + std::to_string(ping->status) + ".",
+         ping->status == 404   ? "The data plane does not serve this login server."
+         : ping->status == 403 ? "The registry's network rules deny this client."
+                               : "Please check the registry's state with 'berth acr show'."});
   }
   report.ok("Challenge endpoint " + challenge + " : OK");
   const std::string challengeHeader = ping->header("WWW-Authenticate").value_or("");
@@ -143,8 +141,9 @@ void registerAcrHealthCommands(CommandTable& table) {
              .summary = "Gets health information on the environment and optionally a target "
                         "registry.",
              .options = {OptionSpec::value("--name", "-n", "The name of the container registry."),
-                         OptionSpec::flag("--ignore-errors", "", "Provide all health checks, "
-                                                                 "even if errors are found."),
+                         OptionSpec::flag("--ignore-errors", "",
+                                          "Provide all health checks, "
+                                          "even if errors are found."),
                          OptionSpec::flag("--yes", "-y", "Do not prompt for confirmation.")},
              .run = checkHealth});
 }

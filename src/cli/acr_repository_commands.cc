@@ -58,7 +58,8 @@ struct TagDetail {
   Json created;
 };
 
-Result<TagDetail> tagDetail(RegistryClient& client, const std::string& repo, const std::string& tag) {
+Result<TagDetail> tagDetail(RegistryClient& client, const std::string& repo,
+                            const std::string& tag) {
   auto manifest = client.getManifest(repo, tag);
   if (!manifest.ok()) return manifest.error();
   return TagDetail{tag, manifest->first.digest, imageCreatedTime(client, repo, manifest->second)};
@@ -126,8 +127,7 @@ Result<std::vector<std::pair<std::string, std::string>>> taggedDigests(RegistryC
   return out;
 }
 
-Result<CommandOutput> showRepository(CommandContext& ctx, RegistryClient& client,
-                                     const std::string& repo) {
+Result<CommandOutput> showRepository(RegistryClient& client, const std::string& repo) {
   auto tagged = taggedDigests(client, repo);
   if (!tagged.ok()) return tagged.error();
   std::set<std::string> digests;
@@ -138,10 +138,11 @@ Result<CommandOutput> showRepository(CommandContext& ctx, RegistryClient& client
     if (!manifest.ok()) continue;
     Json created = imageCreatedTime(client, repo, manifest->second);
     if (!created.is_string()) continue;
-    if (oldest.is_null() || created.get<std::string>() < oldest.get<std::string>()) oldest = created;
-    if (newest.is_null() || created.get<std::string>() > newest.get<std::string>()) newest = created;
+    if (oldest.is_null() || created.get<std::string>() < oldest.get<std::string>())
+      oldest = created;
+    if (newest.is_null() || created.get<std::string>() > newest.get<std::string>())
+      newest = created;
   }
-  (void)ctx;
   return CommandOutput(Json{{"changeableAttributes", changeableAttributes()},
                             {"createdTime", oldest},
                             {"imageName", repo},
@@ -195,7 +196,7 @@ Result<CommandOutput> repositoryShow(CommandContext& ctx) {
   }
   auto client = openRegistry(ctx);
   if (!client.ok()) return client.error();
-  if (repo) return showRepository(ctx, *client, *repo);
+  if (repo) return showRepository(*client, *repo);
   auto ref = parseImageReference(*image);
   if (!ref.ok()) return ref.error();
   return showImage(*client, *ref);
@@ -234,10 +235,10 @@ Result<CommandOutput> repositoryDelete(CommandContext& ctx) {
   for (const auto& [tag, d] : *tagged) {
     if (d == digest) images += (images.empty() ? "'" : ", '") + ref->repository + ":" + tag + "'";
   }
-  auto confirmed = ctx.confirm(
-      "This operation will delete the manifest '" + digest + "'" +
-      (images.empty() ? std::string() : " and all the following images: " + images) +
-      ". Are you sure you want to continue?");
+  auto confirmed =
+      ctx.confirm("This operation will delete the manifest '" + digest + "'" +
+                  (images.empty() ? std::string() : " and all the following images: " + images) +
+                  ". Are you sure you want to continue?");
   if (!confirmed.ok()) return confirmed.error();
   if (!*confirmed) return CommandOutput();
   BERTH_TRY(client->deleteManifest(ref->repository, digest));
@@ -267,23 +268,26 @@ OptionSpec imageOption(bool required) {
 }  // namespace
 
 void registerAcrRepositoryCommands(CommandTable& table) {
-  table.addGroup("acr repository", "Manage repositories (image names) for berth container "
-                                   "registries.");
+  table.addGroup("acr repository",
+                 "Manage repositories (image names) for berth container "
+                 "registries.");
   const OptionSpec repository =
       OptionSpec::value("--repository", "", "The name of the repository.");
   const OptionSpec yes = OptionSpec::flag("--yes", "-y", "Do not prompt for confirmation.");
   table.add({.path = "acr repository list",
              .summary = "List repositories in a container registry.",
              .options = {registryNameOption(), resourceGroupOption(false),
-                         OptionSpec::value("--top", "", "Limit the number of items in the "
-                                                        "results.")},
+                         OptionSpec::value("--top", "",
+                                           "Limit the number of items in the "
+                                           "results.")},
              .run = repositoryList});
   table.add({.path = "acr repository show-tags",
              .summary = "Show tags for a repository in a container registry.",
              .options = {registryNameOption(), resourceGroupOption(false),
                          OptionSpec(repository).require(),
-                         OptionSpec::value("--top", "", "Limit the number of items in the "
-                                                        "results."),
+                         OptionSpec::value("--top", "",
+                                           "Limit the number of items in the "
+                                           "results."),
                          OptionSpec::value("--orderby", "", "Order the items in the results.")
                              .oneOf({"time_asc", "time_desc"}),
                          OptionSpec::flag("--detail", "", "Show detailed information.")},

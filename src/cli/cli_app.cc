@@ -68,7 +68,8 @@ int runCommand(const CommandTable& table, const CommandSpec& spec,
     auto compiled = jmespath::Expression::compile(*globals->query);
     if (!compiled.ok()) {
       return report(env, usageError("argument --query: invalid jmespath query supplied for "
-                                    "'--query': " + compiled.error().message));
+                                    "'--query': " +
+                                    compiled.error().message));
     }
     query = std::move(*compiled);
   }
@@ -107,7 +108,8 @@ int runCommandLine(const CommandTable& table, const std::vector<std::string>& ar
       return 0;
     }
     if (!rest.front().starts_with('-')) {
-      return report(env, usageError("'" + rest.front() + "' is misspelled or not recognized by "
+      return report(env, usageError("'" + rest.front() +
+                                    "' is misspelled or not recognized by "
                                     "the system. See 'berth " +
                                     (match.group.empty() ? "" : match.group + " ") + "--help'."));
     }

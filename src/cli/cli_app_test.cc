@@ -22,8 +22,7 @@ constexpr std::string_view kSub = "00000000-0000-0000-0000-000000000001";
 std::string registryBody(std::string_view name) {
   return std::string(R"({"id":"/subscriptions/)") + std::string(kSub) +
          R"(/resourceGroups/rg1/providers/Microsoft.ContainerRegistry/registries/)" +
-         std::string(name) +
-         R"(","name":")" + std::string(name) +
+         std::string(name) + R"(","name":")" + std::string(name) +
          R"(","type":"Microsoft.ContainerRegistry/registries","location":"eastus","tags":{},
            "sku":{"name":"Premium","tier":"Premium"},
            "properties":{"loginServer":")" +
@@ -37,18 +36,28 @@ CannedResponse fakeApi(const SeenRequest& r) {
     if (r.authorization != "Basic YWRtaW46c2VjcmV0") {  // admin:secret
       return {401, R"({"error":{"code":"AuthenticationFailed","message":"Bad credentials."}})", {}};
     }
-    return {200, R"({"accessToken":"tok","tokenType":"Bearer","expiresOn":"2099-01-01T00:00:00Z","expiresIn":100})", {}};
+    return {
+        200,
+        R"({"accessToken":"tok","tokenType":"Bearer","expiresOn":"2099-01-01T00:00:00Z","expiresIn":100})",
+        {}};
   }
   if (r.authorization != "Bearer tok") {
     return {401, R"({"error":{"code":"AuthenticationFailed","message":"No token."}})", {}};
   }
   if (path == "/providers/Berth.Management/info") {
-    return {200, std::string(R"({"version":"0.1.0","domain":"cr.internal","dataPlane":["127.0.0.1:1"],"defaultSubscription":")") + std::string(kSub) + "\"}", {}};
+    return {
+        200,
+        std::string(
+            R"({"version":"0.1.0","domain":"cr.internal","dataPlane":["127.0.0.1:1"],"defaultSubscription":")") +
+            std::string(kSub) + "\"}",
+        {}};
   }
   if (path == "/subscriptions") {
-    return {200, std::string(R"({"value":[{"id":"/subscriptions/)") + std::string(kSub) +
-                     R"(","subscriptionId":")" + std::string(kSub) +
-                     R"(","displayName":"Default","state":"Enabled","tenantId":"t1"}]})", {}};
+    return {200,
+            std::string(R"({"value":[{"id":"/subscriptions/)") + std::string(kSub) +
+                R"(","subscriptionId":")" + std::string(kSub) +
+                R"(","displayName":"Default","state":"Enabled","tenantId":"t1"}]})",
+            {}};
   }
   const std::string sub = "/subscriptions/" + std::string(kSub);
   if (path == sub + "/providers/Microsoft.ContainerRegistry/registries") {
@@ -57,11 +66,19 @@ CannedResponse fakeApi(const SeenRequest& r) {
   if (path == sub + "/resourceGroups/rg1/providers/Microsoft.ContainerRegistry/registries/reg1") {
     return {200, registryBody("reg1"), {}};
   }
-  if (path == sub + "/resourceGroups/rg1/providers/Microsoft.ContainerRegistry/registries/reg1/listUsages") {
-    return {200, R"({"value":[{"name":"Size","currentValue":0,"limit":536870912000,"unit":"Bytes"}]})", {}};
+  if (path ==
+      sub +
+          "/resourceGroups/rg1/providers/Microsoft.ContainerRegistry/registries/reg1/listUsages") {
+    return {200,
+            R"({"value":[{"name":"Size","currentValue":0,"limit":536870912000,"unit":"Bytes"}]})",
+            {}};
   }
   if (path == sub + "/resourcegroups/rg1" && r.method == "PUT") {
-    return {201, std::string(R"({"id":")") + sub + R"(/resourceGroups/rg1","name":"rg1","type":"Microsoft.Resources/resourceGroups","location":"eastus","tags":{"env":"dev"},"managedBy":null,"properties":{"provisioningState":"Succeeded"}})", {}};
+    return {
+        201,
+        std::string(R"({"id":")") + sub +
+            R"(/resourceGroups/rg1","name":"rg1","type":"Microsoft.Resources/resourceGroups","location":"eastus","tags":{"env":"dev"},"managedBy":null,"properties":{"provisioningState":"Succeeded"}})",
+        {}};
   }
   return {404, R"({"error":{"code":"ResourceNotFound","message":"Not here."}})", {}};
 }
@@ -83,9 +100,7 @@ class CliAppTest : public ::testing::Test {
     err_.str("");
     return runCommandLine(table_, args, env_);
   }
-  int login() {
-    return run({"login", "--server", server_.url(), "-u", "admin", "-p", "secret"});
-  }
+  int login() { return run({"login", "--server", server_.url(), "-u", "admin", "-p", "secret"}); }
 
   TestHttpServer server_{fakeApi};
   CommandTable table_ = buildCommandTable();
@@ -157,9 +172,10 @@ TEST_F(CliAppTest, AcrListTableUsesAzColumns) {
   ASSERT_EQ(login(), 0);
   ASSERT_EQ(run({"acr", "list", "-o", "table"}), 0) << err_.str();
   const std::string table = out_.str();
-  EXPECT_EQ(table.substr(0, table.find('\n')),
-            "NAME    RESOURCE GROUP    LOCATION    SKU      LOGIN SERVER      CREATION DATE         "
-            "ADMIN ENABLED  ");
+  EXPECT_EQ(
+      table.substr(0, table.find('\n')),
+      "NAME    RESOURCE GROUP    LOCATION    SKU      LOGIN SERVER      CREATION DATE         "
+      "ADMIN ENABLED  ");
   EXPECT_NE(table.find("reg1    rg1               eastus      Premium  reg1.cr.internal"),
             std::string::npos);
 }
@@ -208,8 +224,9 @@ TEST_F(CliAppTest, UsageErrorsExitTwoWithOneLine) {
   EXPECT_EQ(err_.str(), "ERROR: unrecognized arguments: --bogus\n");
   EXPECT_EQ(run({"acr", "create", "-n", "x", "-g", "r", "--sku", "Gold"}), 2);
   EXPECT_EQ(run({"acr", "frob"}), 2);
-  EXPECT_EQ(err_.str(), "ERROR: 'frob' is misspelled or not recognized by the system. See "
-                        "'berth acr --help'.\n");
+  EXPECT_EQ(err_.str(),
+            "ERROR: 'frob' is misspelled or not recognized by the system. See "
+            "'berth acr --help'.\n");
   EXPECT_EQ(run({"acr", "show", "-n", "x", "--query", "[?"}), 2);
   EXPECT_EQ(err_.str().rfind("ERROR: argument --query: invalid jmespath query", 0), 0u);
   EXPECT_EQ(run({"acr", "show", "-n", "x", "-o", "xml"}), 2);
@@ -237,7 +254,8 @@ TEST_F(CliAppTest, HelpAtEveryLevel) {
 TEST_F(CliAppTest, DeleteWithoutTtyNeedsYes) {
   ASSERT_EQ(login(), 0);
   EXPECT_EQ(run({"group", "delete", "-n", "rg1"}), 1);
-  EXPECT_EQ(err_.str(), "ERROR: Unable to prompt for confirmation as no tty available. Use --yes.\n");
+  EXPECT_EQ(err_.str(),
+            "ERROR: Unable to prompt for confirmation as no tty available. Use --yes.\n");
 }
 
 TEST_F(CliAppTest, JpReadsStdin) {

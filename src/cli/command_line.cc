@@ -236,19 +236,23 @@ Result<ParsedOptions> parseCommandLine(const std::vector<std::string>& tokens,
 
 const std::vector<OptionSpec>& globalOptionSpecs() {
   static const std::vector<OptionSpec> kGlobals = {
-      OptionSpec::flag("--debug", "", "Increase logging verbosity to show all debug logs, "
-                                      "including every HTTP request."),
+      OptionSpec::flag("--debug", "",
+                       "Increase logging verbosity to show all debug logs, "
+                       "including every HTTP request."),
       OptionSpec::flag("--help", "-h", "Show this help message and exit."),
       OptionSpec::flag("--only-show-errors", "", "Only show errors, suppressing warnings."),
       OptionSpec::value("--output", "-o", "Output format.")
           .oneOf({"json", "jsonc", "none", "table", "tsv", "yaml", "yamlc"}),
-      OptionSpec::value("--query", "", "JMESPath query string. See http://jmespath.org/ for "
-                                       "more information and examples."),
-      OptionSpec::value("--subscription", "", "Name or ID of subscription. You can configure "
-                                              "the default subscription using `berth account "
-                                              "set -s NAME_OR_ID`."),
-      OptionSpec::flag("--verbose", "", "Increase logging verbosity. Use --debug for full "
-                                        "debug logs."),
+      OptionSpec::value("--query", "",
+                        "JMESPath query string. See http://jmespath.org/ for "
+                        "more information and examples."),
+      OptionSpec::value("--subscription", "",
+                        "Name or ID of subscription. You can configure "
+                        "the default subscription using `berth account "
+                        "set -s NAME_OR_ID`."),
+      OptionSpec::flag("--verbose", "",
+                       "Increase logging verbosity. Use --debug for full "
+                       "debug logs."),
   };
   return kGlobals;
 }

@@ -101,8 +101,8 @@ TEST(CommandLine, SwitchRejectsValue) {
 }
 
 TEST(CommandLine, Positionals) {
-  auto p = parseCommandLine({"a.b", "-u"}, {OptionSpec::flag("--unquoted", "-u", "")},
-                            {"EXPRESSION"});
+  auto p =
+      parseCommandLine({"a.b", "-u"}, {OptionSpec::flag("--unquoted", "-u", "")}, {"EXPRESSION"});
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->positional().front(), "a.b");
   auto missing = parseCommandLine({}, {}, {"EXPRESSION"});

@@ -79,10 +79,8 @@ CommandTable::Match CommandTable::find(const std::vector<std::string>& words) co
 
 std::string CommandTable::groupHelp(std::string_view group) const {
   std::ostringstream out;
-  out << "\nGroup\n";
-  if (group.empty()) {
-    out << "    berth\n";
-  } else {
+  if (!group.empty()) {
+    out << "\nGroup\n";
     auto g = std::find_if(groups_.begin(), groups_.end(),
                           [&](const Group& x) { return x.path == group; });
     out << "    berth " << group << " : " << (g != groups_.end() ? g->summary : "") << "\n";

@@ -99,7 +99,8 @@ Status applySet(Json& target, const std::string& assignment) {
   std::size_t start = 0;
   for (;;) {
     std::size_t dot = path.find('.', start);
-    std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    std::string key =
+        path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     if (key.empty()) return usageError("argument --set: empty name in '" + path + "'");
     if (!node->is_object()) {
       return fail(Errc::kInvalidParameter, "Couldn't find '" + key + "' in '" + path + "'.");
@@ -165,25 +166,28 @@ void registerGroupCommands(CommandTable& table) {
              .summary = "Create a new resource group.",
              .options = {nameOption(),
                          OptionSpec::value("--location", "-l", "Location, e.g. eastus.").require(),
-                         OptionSpec::list("--tags", "", "Space-separated tags: key[=value] "
-                                                        "[key[=value] ...]. Use \"\" to clear "
-                                                        "existing tags."),
-                         OptionSpec::value("--managed-by", "", "The ID of the resource that "
-                                                               "manages this resource group.")},
+                         OptionSpec::list("--tags", "",
+                                          "Space-separated tags: key[=value] "
+                                          "[key[=value] ...]. Use \"\" to clear "
+                                          "existing tags."),
+                         OptionSpec::value("--managed-by", "",
+                                           "The ID of the resource that "
+                                           "manages this resource group.")},
              .run = groupCreate});
   table.add({.path = "group show",
              .summary = "Gets a resource group.",
              .options = {nameOption()},
              .run = groupShow,
              .tableTransform = groupTable});
-  table.add({.path = "group delete",
-             .summary = "Delete a resource group and everything in it.",
-             .options = {nameOption(),
-                         OptionSpec::flag("--yes", "-y", "Do not prompt for confirmation."),
-                         OptionSpec::flag("--no-wait", "", "Do not wait for the long-running "
-                                                           "operation to finish (berth deletes "
-                                                           "at once).")},
-             .run = groupDelete});
+  table.add(
+      {.path = "group delete",
+       .summary = "Delete a resource group and everything in it.",
+       .options = {nameOption(), OptionSpec::flag("--yes", "-y", "Do not prompt for confirmation."),
+                   OptionSpec::flag("--no-wait", "",
+                                    "Do not wait for the long-running "
+                                    "operation to finish (berth deletes "
+                                    "at once).")},
+       .run = groupDelete});
   table.add({.path = "group list",
              .summary = "List resource groups.",
              .options = {OptionSpec::value("--tag", "", "A single tag in 'key[=value]' format.")},
@@ -196,12 +200,14 @@ void registerGroupCommands(CommandTable& table) {
   table.add({.path = "group update",
              .summary = "Update a resource group.",
              .options = {nameOption(),
-                         OptionSpec::list("--tags", "", "Space-separated tags: key[=value] "
-                                                        "[key[=value] ...]. Use \"\" to clear "
-                                                        "existing tags."),
-                         OptionSpec::list("--set", "", "Update an object by specifying a "
-                                                       "property path and value to set, e.g. "
-                                                       "tags.env=prod.")},
+                         OptionSpec::list("--tags", "",
+                                          "Space-separated tags: key[=value] "
+                                          "[key[=value] ...]. Use \"\" to clear "
+                                          "existing tags."),
+                         OptionSpec::list("--set", "",
+                                          "Update an object by specifying a "
+                                          "property path and value to set, e.g. "
+                                          "tags.env=prod.")},
              .run = groupUpdate,
              .tableTransform = groupTable});
 }

@@ -21,8 +21,7 @@ using tcp = asio::ip::tcp;
 constexpr std::size_t kDebugBodyLimit = 4096;  // keeps --debug readable on large listings
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
@@ -78,8 +77,9 @@ Result<HttpResponse> exchange(const HttpOptions& options, const Endpoint& ep,
                               const HttpRequest& request) {
   // The one place that knows the transport: TLS would wrap `stream` here (see header).
   if (ep.scheme == Scheme::kHttps) {
-    return fail(Errc::kUnsupported, "https:// servers are not supported by this berth yet; use "
-                                    "http:// (the management API listens on plain HTTP)");
+    return fail(Errc::kUnsupported,
+                "https:// servers are not supported by this berth yet; use "
+                "http:// (the management API listens on plain HTTP)");
   }
   asio::io_context ioc;
   tcp::resolver resolver(ioc);
@@ -121,12 +121,13 @@ Result<HttpResponse> exchange(const HttpOptions& options, const Endpoint& ep,
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(options.maxBodyBytes);
   parser.skip(request.method == "HEAD");  // a HEAD response announces a body it does not send
-  ec = runStep(ioc,
-               [&](auto handler) { bhttp::async_read(stream, buffer, parser, std::move(handler)); });
+  ec = runStep(
+      ioc, [&](auto handler) { bhttp::async_read(stream, buffer, parser, std::move(handler)); });
   if (ec == beast::error::timeout) {
     return transportError("timed out waiting for " + where + " to answer", kTimedOut);
   }
-  if (ec) return transportError("reading the response from " + where + " failed: " + ec.message(), {});
+  if (ec)
+    return transportError("reading the response from " + where + " failed: " + ec.message(), {});
 
   auto& msg = parser.get();
   HttpResponse out;
@@ -229,9 +230,7 @@ std::optional<std::string> HttpResponse::header(std::string_view name) const {
   return std::nullopt;
 }
 
-Endpoint Endpoint::of(const Url& url) {
-  return Endpoint{url.scheme, url.host, url.port, {}};
-}
+Endpoint Endpoint::of(const Url& url) { return Endpoint{url.scheme, url.host, url.port, {}}; }
 
 std::string Endpoint::effectiveHost() const {
   if (!hostHeader.empty()) return hostHeader;
@@ -262,9 +261,8 @@ Result<HttpResponse> HttpClient::send(const Endpoint& endpoint, const HttpReques
     return response;
   } catch (const std::exception& e) {
     // Beast and Asio allocate and may throw (e.g. a malformed response); turn it into a value.
-    return transportError("HTTP request to " + endpoint.describe(request.target) +
-                              " failed: " + e.what(),
-                          {});
+    return transportError(
+        "HTTP request to " + endpoint.describe(request.target) + " failed: " + e.what(), {});
   }
 }
 
@@ -311,8 +309,8 @@ std::string bearerAuthorization(std::string_view token) { return "Bearer " + std
 std::string redactSecrets(std::string_view body) {
   auto doc = nlohmann::json::parse(body, nullptr, false);
   if (doc.is_discarded()) return std::string(body);
-  static constexpr std::string_view kSecretKeys[] = {"accessToken", "refreshToken", "access_token",
-                                                     "refresh_token", "token", "password"};
+  static constexpr std::string_view kSecretKeys[] = {
+      "accessToken", "refreshToken", "access_token", "refresh_token", "token", "password"};
   // Iterative walk: a hostile server's deep document must not recurse us off the stack.
   std::vector<std::pair<nlohmann::json*, bool>> stack{{&doc, false}};
   while (!stack.empty()) {
@@ -320,10 +318,9 @@ std::string redactSecrets(std::string_view body) {
     stack.pop_back();
     if (node->is_object()) {
       for (auto it = node->begin(); it != node->end(); ++it) {
-        const bool secret =
-            std::find(std::begin(kSecretKeys), std::end(kSecretKeys), it.key()) !=
-                std::end(kSecretKeys) ||
-            (inPasswords && it.key() == "value");
+        const bool secret = std::find(std::begin(kSecretKeys), std::end(kSecretKeys), it.key()) !=
+                                std::end(kSecretKeys) ||
+                            (inPasswords && it.key() == "value");
         if (secret && it->is_string()) {
           *it = "*****";
         } else {

@@ -112,8 +112,8 @@ TEST(HttpClient, RequestTimeout) {
   HttpOptions options;
   options.requestTimeout = std::chrono::milliseconds(200);
   HttpClient client(options);
-  auto res = client.send(
-      Endpoint{Scheme::kHttp, "127.0.0.1", silent.local_endpoint().port(), {}}, HttpRequest{});
+  auto res = client.send(Endpoint{Scheme::kHttp, "127.0.0.1", silent.local_endpoint().port(), {}},
+                         HttpRequest{});
   ASSERT_FALSE(res.ok());
   EXPECT_EQ(res.error().detail, kTimedOut);
 }
@@ -128,9 +128,10 @@ TEST(HttpClient, HttpsIsRefusedInOnePlace) {
 TEST(ManagementClient, ArmErrorsBecomeAzStyleMessages) {
   TestHttpServer server([](const SeenRequest& r) {
     if (r.target.starts_with("/subscriptions/s/resourcegroups/missing")) {
-      return CannedResponse{404,
-                            R"({"error":{"code":"ResourceGroupNotFound","message":"Resource group 'missing' could not be found."}})",
-                            {}};
+      return CannedResponse{
+          404,
+          R"({"error":{"code":"ResourceGroupNotFound","message":"Resource group 'missing' could not be found."}})",
+          {}};
     }
     if (r.target.starts_with("/plain")) return CannedResponse{500, "oops", {}};
     return CannedResponse{200, R"({"ok":true})", {}};
@@ -145,7 +146,8 @@ TEST(ManagementClient, ArmErrorsBecomeAzStyleMessages) {
   EXPECT_TRUE(hasApiCode(missing.error(), "ResourceGroupNotFound"));
   auto plain = api.get("/plain");
   ASSERT_FALSE(plain.ok());
-  EXPECT_EQ(plain.error().message, "Operation returned an invalid status code 'Internal Server Error'");
+  EXPECT_EQ(plain.error().message,
+            "Operation returned an invalid status code 'Internal Server Error'");
   auto ok = api.get("/subscriptions/s");
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ((*ok)["ok"], true);
@@ -172,7 +174,8 @@ TEST(ManagementClient, ConnectionRefusedNamesServerAndLogin) {
 TEST(RegistryClient, FollowsLinkPaginationWithTheSameRoute) {
   TestHttpServer server([](const SeenRequest& r) {
     if (r.target == "/v2/_catalog?n=100") {
-      return CannedResponse{200, R"({"repositories":["a","b"]})",
+      return CannedResponse{200,
+                            R"({"repositories":["a","b"]})",
                             {{"Link", "</v2/_catalog?last=b&n=100>; rel=\"next\""}}};
     }
     if (r.target == "/v2/_catalog?last=b&n=100") {

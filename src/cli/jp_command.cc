@@ -41,10 +41,12 @@ Result<CommandOutput> jp(CommandContext& ctx) {
 void registerJpCommand(CommandTable& table) {
   table.add({.path = "jp",
              .summary = "Evaluate a JMESPath expression against JSON from stdin (like jp).",
-             .options = {OptionSpec::flag("--unquoted", "-u", "Print a string result without "
-                                                              "JSON quotes."),
-                        OptionSpec::value("--filename", "-f", "Read the JSON from this file "
-                                                              "instead of stdin.")},
+             .options = {OptionSpec::flag("--unquoted", "-u",
+                                          "Print a string result without "
+                                          "JSON quotes."),
+                         OptionSpec::value("--filename", "-f",
+                                           "Read the JSON from this file "
+                                           "instead of stdin.")},
              .run = jp,
              .positionals = {"EXPRESSION"},
              .globalOptions = false});

@@ -31,11 +31,14 @@ Result<Credentials> readCredentialsFile(const std::string& file) {
   text << in.rdbuf();
   auto doc = nlohmann::json::parse(text.str(), nullptr, false);
   if (!doc.is_object() || !doc.contains("password") || !doc["password"].is_string()) {
-    return fail(Errc::kInvalidParameter,
-                "'" + file + "' is not a credentials file: expected "
-                "{\"username\":...,\"password\":...} like <data_dir>/operator-credentials.json");
+    return fail(
+        Errc::kInvalidParameter,
+        "'" + file +
+            "' is not a credentials file: expected "
+            "{\"username\":...,\"password\":...} like <data_dir>/operator-credentials.json");
   }
-  return Credentials{doc.value("username", std::string("admin")), doc["password"].get<std::string>()};
+  return Credentials{doc.value("username", std::string("admin")),
+                     doc["password"].get<std::string>()};
 }
 
 Result<Credentials> gatherCredentials(CommandContext& ctx) {
@@ -43,8 +46,9 @@ Result<Credentials> gatherCredentials(CommandContext& ctx) {
   const int sources = (args.has("--password") ? 1 : 0) + (args.has("--password-stdin") ? 1 : 0) +
                       (args.has("--credentials-file") ? 1 : 0);
   if (sources > 1) {
-    return usageError("argument --password/-p, --password-stdin and --credentials-file: only one "
-                      "may be given");
+    return usageError(
+        "argument --password/-p, --password-stdin and --credentials-file: only one "
+        "may be given");
   }
   Credentials c;
   if (auto file = args.get("--credentials-file")) {
@@ -68,8 +72,9 @@ Result<Credentials> gatherCredentials(CommandContext& ctx) {
   }
   if (sources == 0) {
     if (!ctx.env().stdinIsTty || !ctx.env().prompt) {
-      return usageError("no password given: use --password, --password-stdin or "
-                        "--credentials-file <data_dir>/operator-credentials.json");
+      return usageError(
+          "no password given: use --password, --password-stdin or "
+          "--credentials-file <data_dir>/operator-credentials.json");
     }
     auto answer = ctx.env().prompt("Password: ", false);
     if (!answer) return fail(Errc::kInvalidParameter, "no password given");
@@ -149,13 +154,15 @@ void registerLoginCommands(CommandTable& table) {
              .summary = "Log in to a berth management API.",
              .options =
                  {
-                     OptionSpec::value("--server", "", "Management API URL. Default: the "
-                                                       "profile's server, else " +
-                                                           std::string(kDefaultServer) + "."),
+                     OptionSpec::value("--server", "",
+                                       "Management API URL. Default: the "
+                                       "profile's server, else " +
+                                           std::string(kDefaultServer) + "."),
                      OptionSpec::value("--username", "-u", "Operator name. Default: admin."),
-                     OptionSpec::value("--password", "-p", "Operator password (visible in the "
-                                                           "process list; prefer "
-                                                           "--password-stdin)."),
+                     OptionSpec::value("--password", "-p",
+                                       "Operator password (visible in the "
+                                       "process list; prefer "
+                                       "--password-stdin)."),
                      OptionSpec::flag("--password-stdin", "", "Read the password from stdin."),
                      OptionSpec::value("--credentials-file", "",
                                        "Read username and password from a JSON file such as "

@@ -30,7 +30,7 @@ void printHelp(const CommandTable& table) {
             << "    gc                         : delete unreferenced blobs and untagged "
                "manifests\n"
             << "    version                    : print the version\n"
-            << "\nClient of the management API (az-style; see docs/cli.md):"
+            << "\nClient of the management API (az-style; see docs/cli.md):\n"
             << table.groupHelp("");
 }
 

@@ -7,19 +7,27 @@ namespace {
 // sending it keeps berth honest about accepting it.
 std::string_view apiVersionFor(std::string_view path) {
   return path.find("Microsoft.ContainerRegistry") != std::string_view::npos ? "2023-07-01"
-                                                                             : "2022-09-01";
+                                                                            : "2022-09-01";
 }
 
 Errc errcForStatus(int status) {
   switch (status) {
-    case 400: return Errc::kInvalidParameter;
-    case 401: return Errc::kUnauthorized;
-    case 403: return Errc::kDenied;
-    case 404: return Errc::kResourceNotFound;
-    case 405: return Errc::kMethodNotAllowed;
-    case 409: return Errc::kConflict;
-    case 412: return Errc::kPreconditionFailed;
-    default: return status >= 500 ? Errc::kUnavailable : Errc::kInternal;
+    case 400:
+      return Errc::kInvalidParameter;
+    case 401:
+      return Errc::kUnauthorized;
+    case 403:
+      return Errc::kDenied;
+    case 404:
+      return Errc::kResourceNotFound;
+    case 405:
+      return Errc::kMethodNotAllowed;
+    case 409:
+      return Errc::kConflict;
+    case 412:
+      return Errc::kPreconditionFailed;
+    default:
+      return status >= 500 ? Errc::kUnavailable : Errc::kInternal;
   }
 }
 
@@ -81,12 +89,13 @@ Result<ApiResponse> ManagementClient::call(std::string_view method, std::string_
     if (e.detail == kConnectFailed || e.detail == kResolveFailed || e.detail == kTimedOut) {
       return fail(Errc::kUnavailable,
                   "Could not reach the berth management API at " + server_.origin() + " (" +
-                      e.message + "). Is 'berth serve' running there? To use another server, run "
+                      e.message +
+                      "). Is 'berth serve' running there? To use another server, run "
                       "'berth login --server URL'.",
                   e.detail);
     }
-    return fail(Errc::kUnavailable, "Request to the berth management API at " +
-                                        server_.origin() + " failed: " + e.message);
+    return fail(Errc::kUnavailable, "Request to the berth management API at " + server_.origin() +
+                                        " failed: " + e.message);
   }
   if (res->status < 200 || res->status > 299) return apiError(*res);
   ApiResponse out;
@@ -94,8 +103,8 @@ Result<ApiResponse> ManagementClient::call(std::string_view method, std::string_
   if (!res->body.empty()) {
     out.body = Json::parse(res->body, nullptr, false);
     if (out.body.is_discarded()) {
-      return fail(Errc::kInternal, "The management API at " + server_.origin() +
-                                       " answered " + req.method + " " + std::string(path) +
+      return fail(Errc::kInternal, "The management API at " + server_.origin() + " answered " +
+                                       req.method + " " + std::string(path) +
                                        " with a body that is not JSON");
     }
   }

@@ -79,8 +79,8 @@ Status saveProfile(const std::filesystem::path& dir, const Profile& p) {
     return fail(Errc::kInternal, "cannot restrict " + dir.string() + " to 0700: " + errnoText());
   }
   nlohmann::ordered_json doc = {
-      {"server", p.server},         {"accessToken", p.accessToken}, {"expiresOn", p.expiresOn},
-      {"username", p.username},     {"subscription", p.subscription}, {"domain", p.domain},
+      {"server", p.server},       {"accessToken", p.accessToken},   {"expiresOn", p.expiresOn},
+      {"username", p.username},   {"subscription", p.subscription}, {"domain", p.domain},
       {"dataPlane", p.dataPlane},
   };
   const auto path = dir / kFileName;

@@ -30,7 +30,7 @@ TEST_F(ProfileTest, SaveLoadRoundTripWithPrivateModes) {
   p.domain = "cr.internal";
   p.dataPlane = {"127.0.0.1:5000"};
   ASSERT_TRUE(saveProfile(dir, p).ok());
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat(dir.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0700u);
   ASSERT_EQ(::stat((dir / "profile.json").c_str(), &st), 0);

@@ -45,9 +45,10 @@ Result<CommandOutput> providerList(CommandContext& ctx) {
 Json providerTable(const Json& value) {
   Json rows = Json::array();
   auto row = [](const Json& p) {
-    return Json{{"Namespace", p.value("namespace", std::string())},
-                {"RegistrationPolicy", p.value("registrationPolicy", std::string("RegistrationRequired"))},
-                {"RegistrationState", p.value("registrationState", std::string())}};
+    return Json{
+        {"Namespace", p.value("namespace", std::string())},
+        {"RegistrationPolicy", p.value("registrationPolicy", std::string("RegistrationRequired"))},
+        {"RegistrationState", p.value("registrationState", std::string())}};
   };
   if (value.is_array()) {
     for (const auto& p : value) rows.push_back(row(p));
@@ -57,8 +58,7 @@ Json providerTable(const Json& value) {
 }
 
 OptionSpec namespaceOption() {
-  return OptionSpec::value("--namespace", "-n",
-                           "The resource namespace, aka 'provider'.")
+  return OptionSpec::value("--namespace", "-n", "The resource namespace, aka 'provider'.")
       .require();
 }
 
@@ -68,8 +68,9 @@ void registerProviderCommands(CommandTable& table) {
   table.addGroup("provider", "Manage resource providers.");
   const std::vector<OptionSpec> actionOptions = {
       namespaceOption(),
-      OptionSpec::flag("--wait", "", "Wait for the registration to finish (berth registers at "
-                                      "once)."),
+      OptionSpec::flag("--wait", "",
+                       "Wait for the registration to finish (berth registers at "
+                       "once)."),
       OptionSpec::flag("--consent-to-permissions", "", "Accepted for az compatibility."),
   };
   table.add({.path = "provider register",

@@ -1,12 +1,12 @@
 #include "cli/registry_client.h"
 
-#include "cli/command.h"
-
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <sys/socket.h>
 
 #include <set>
+
+#include "cli/command.h"
 
 namespace berth::cli {
 namespace {
@@ -22,11 +22,16 @@ constexpr std::size_t kMaxPages = 100000;
 
 Errc errcForStatus(int status) {
   switch (status) {
-    case 400: return Errc::kInvalidParameter;
-    case 401: return Errc::kUnauthorized;
-    case 403: return Errc::kDenied;
-    case 404: return Errc::kResourceNotFound;
-    default: return status >= 500 ? Errc::kUnavailable : Errc::kInternal;
+    case 400:
+      return Errc::kInvalidParameter;
+    case 401:
+      return Errc::kUnauthorized;
+    case 403:
+      return Errc::kDenied;
+    case 404:
+      return Errc::kResourceNotFound;
+    default:
+      return status >= 500 ? Errc::kUnavailable : Errc::kInternal;
   }
 }
 
@@ -56,7 +61,7 @@ std::string encodePathPart(std::string_view s) {
   std::string out;
   for (unsigned char c : s) {
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '_' || c == '.' || c == '~' || c == '/') {
+        c == '_' || c == '.' || c == '~' || c == '/' || c == ':') {
       out += static_cast<char>(c);
     } else {
       out += '%';
@@ -132,9 +137,9 @@ Result<HttpResponse> RegistryClient::send(std::string_view method, std::string t
   // Identity seam: a data-plane token would be set here once the management API issues them.
   auto res = http_->send(route_.endpoint, req);
   if (!res.ok()) {
-    return fail(Errc::kUnavailable, "Could not reach the login server " +
-                                        route_.endpoint.describe(req.target) + " (" +
-                                        res.error().message + ").",
+    return fail(Errc::kUnavailable,
+                "Could not reach the login server " + route_.endpoint.describe(req.target) + " (" +
+                    res.error().message + ").",
                 res.error().detail);
   }
   return res;
@@ -146,10 +151,10 @@ Error RegistryClient::failure(const HttpResponse& res, std::string_view what) co
       !doc["errors"].empty() && doc["errors"][0].is_object()) {
     const auto& e = doc["errors"][0];
     std::string code = e.value("code", std::string("UNKNOWN"));
-    return makeError(errcForStatus(res.status),
-                     "(" + code + ") " + e.value("message", std::string()) + " (" +
-                         std::string(what) + ")",
-                     code);
+    return makeError(
+        errcForStatus(res.status),
+        "(" + code + ") " + e.value("message", std::string()) + " (" + std::string(what) + ")",
+        code);
   }
   std::string message = std::string(what) + ": " + route_.loginServer + " answered HTTP " +
                         std::to_string(res.status);
@@ -169,8 +174,8 @@ Result<std::vector<std::string>> RegistryClient::paginate(std::string target,
     if (res->status != 200) return failure(*res, "GET " + target);
     auto doc = nlohmann::json::parse(res->body, nullptr, false);
     if (!doc.is_object()) {
-      return fail(Errc::kInternal, "GET " + target + " on " + route_.loginServer +
-                                       " did not return a JSON object");
+      return fail(Errc::kInternal,
+                  "GET " + target + " on " + route_.loginServer + " did not return a JSON object");
     }
     auto items = doc.find(field);
     if (items != doc.end() && items->is_array()) {
@@ -191,8 +196,7 @@ Result<std::vector<std::string>> RegistryClient::repositories(std::optional<std:
 }
 
 Result<std::vector<std::string>> RegistryClient::tags(const std::string& repository) {
-  return paginate("/v2/" + encodePathPart(repository) + "/tags/list?n=" +
-                      std::to_string(kPageSize),
+  return paginate("/v2/" + encodePathPart(repository) + "/tags/list?n=" + std::to_string(kPageSize),
                   "tags", std::nullopt);
 }
 
@@ -240,8 +244,7 @@ Result<std::pair<ManifestHead, Json>> RegistryClient::getManifest(const std::str
   return std::make_pair(std::move(head), std::move(doc));
 }
 
-Result<Json> RegistryClient::getJsonBlob(const std::string& repository,
-                                         const std::string& digest) {
+Result<Json> RegistryClient::getJsonBlob(const std::string& repository, const std::string& digest) {
   const std::string target =
       "/v2/" + encodePathPart(repository) + "/blobs/" + encodePathPart(digest);
   auto res = send("GET", target);
@@ -297,10 +300,10 @@ Json imageCreatedTime(RegistryClient& client, const std::string& repository, con
       if (digest.empty()) continue;
       auto inner = client.getManifest(repository, digest);
       if (!inner.ok()) return nullptr;
-      return imageCreatedTime(client, repository, inner->second.is_object() &&
-                                                          inner->second.contains("manifests")
-                                                      ? Json()  // no nesting beyond one level
-                                                      : inner->second);
+      return imageCreatedTime(client, repository,
+                              inner->second.is_object() && inner->second.contains("manifests")
+                                  ? Json()  // no nesting beyond one level
+                                  : inner->second);
     }
     return nullptr;
   }

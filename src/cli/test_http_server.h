@@ -34,7 +34,8 @@ class TestHttpServer {
   using Handler = std::function<CannedResponse(const SeenRequest&)>;
 
   explicit TestHttpServer(Handler handler)
-      : handler_(std::move(handler)), acceptor_(ioc_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+      : handler_(std::move(handler)),
+        acceptor_(ioc_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
     port_ = acceptor_.local_endpoint().port();
     thread_ = std::thread([this] { serve(); });
   }
@@ -79,7 +80,8 @@ class TestHttpServer {
       CannedResponse canned = handler_(seen);
       http::response<http::string_body> res{static_cast<http::status>(canned.status), 11};
       for (const auto& [k, v] : canned.headers) res.set(k, v);
-      if (!res.count(http::field::content_type)) res.set(http::field::content_type, "application/json");
+      if (!res.count(http::field::content_type))
+        res.set(http::field::content_type, "application/json");
       res.body() = canned.body;
       res.prepare_payload();
       if (req.method() == http::verb::head) {

@@ -232,9 +232,6 @@ Result<std::unique_ptr<Daemon>> Daemon::open(Config config, const Logger& log, A
   state->operators = std::make_unique<mgmt::OperatorAuth>(*state->metadata, state->clock);
   if (access == Access::kExclusive) {
     BERTH_TRY(state->controlPlane->bootstrap());
-    auto password = state->operators->bootstrap();
-    if (!password.ok()) return password.error();
-    if (*password) BERTH_TRY(writeOperatorCredentials(dir, **password, state->log));
   } else {
     // Read-only tools still need the managed registries, without writing anything.
     std::vector<mgmt::RegistrySettings> managed;
@@ -295,8 +292,13 @@ Status Daemon::serve() {
   if (!config.management.listen.empty()) BERTH_TRY(mgmtServer.listen(config.management.listen));
 
   server.start();
-  mgmtServer.start();
   for (const auto& address : dataPlane) announce("berth: listening on http://" + address);
+  // After the data plane answers: creating the first operator hashes a password with scrypt,
+  // which must not delay pulls on a fresh start.
+  auto password = state_->operators->bootstrap();
+  if (!password.ok()) return password.error();
+  if (*password) BERTH_TRY(writeOperatorCredentials(config.dataDir, **password, state_->log));
+  mgmtServer.start();
   for (const auto& ep : mgmtServer.boundEndpoints()) {
     announce("berth: management API on http://" + endpointText(ep));
   }

@@ -634,3 +634,67 @@ assert_registry_has() {
   done
   ok "$n objects of $root in $repo intact (sha256 verified)"
 }
+
+# ---------------------------------------------------------------------------------------
+# Management API and the berth CLI
+
+# start_management: after start_registry (berth only), waits for the daemon's line
+# "berth: management API on http://127.0.0.1:PORT" and exports MGMT_URL. Start the daemon
+# with BERTH_ARGS="--management-listen 127.0.0.1:0" so parallel tests do not share a port.
+start_management() {
+  is_berth || fail "start_management needs E2E_TARGET=berth"
+  local i line
+  for ((i = 0; i < 100; i++)); do
+    line="$(grep -m1 -oE 'berth: management API on http://127\.0\.0\.1:[0-9]+' "$REG_LOG" || true)"
+    if [[ -n "$line" ]]; then
+      MGMT_URL="http://127.0.0.1:${line##*:}"
+      export MGMT_URL
+      log "management API on $MGMT_URL"
+      return 0
+    fi
+    kill -0 "$REG_PID" 2>/dev/null || fail "berth exited before announcing its management API (log: $REG_LOG)"
+    sleep 0.1
+  done
+  fail "berth did not print 'berth: management API on http://127.0.0.1:PORT' (log: $REG_LOG)"
+}
+
+# e2e_enter_netns "$@": re-runs the whole test inside a network namespace of its own (loopback
+# only), whose /etc/hosts maps each name in $E2E_NETNS_HOSTS to 127.0.0.1. `ip netns exec`
+# bind-mounts /etc/netns/<ns>/hosts over /etc/hosts for the test and everything it starts, so
+# clients that cannot be told a Host header (skopeo) reach a registry by its login server name
+# while the daemon still listens on 127.0.0.1 -- without touching the machine's /etc/hosts.
+# Call it before e2e_setup; the namespace and its hosts file are removed when the test ends.
+e2e_enter_netns() {
+  if [[ -n "${E2E_NETNS:-}" ]]; then
+    ip link set lo up
+    return 0
+  fi
+  [[ $(id -u) -eq 0 ]] || { echo "FAIL: $E2E_NAME: network namespaces need root" >&2; exit 1; }
+  local ns="berth-e2e-$$" h rc=0
+  ip netns add "$ns" || { echo "FAIL: $E2E_NAME: cannot create network namespace $ns" >&2; exit 1; }
+  # shellcheck disable=SC2064
+  trap "ip netns delete '$ns' 2>/dev/null; rm -rf '/etc/netns/$ns'" EXIT
+  trap 'exit 130' INT TERM HUP
+  mkdir -p "/etc/netns/$ns"
+  {
+    echo "127.0.0.1 localhost"
+    echo "::1 localhost"
+    for h in ${E2E_NETNS_HOSTS:-}; do echo "127.0.0.1 $h"; done
+  } >"/etc/netns/$ns/hosts"
+  E2E_NETNS="$ns" ip netns exec "$ns" bash "$0" "$@" || rc=$?
+  exit "$rc"
+}
+
+# expect_cli_error STATUS DESCRIPTION CMD...: CMD must exit with STATUS and print exactly one
+# line on stderr, starting "ERROR: ", and nothing on stdout. Sets CLI_ERR to that line.
+expect_cli_error() {
+  local want="$1" what="$2" rc=0 out lines
+  shift 2
+  out="$("$@" 2>"$E2E_TMP/cli.err" </dev/null)" || rc=$?
+  CLI_ERR="$(cat "$E2E_TMP/cli.err")"
+  lines="$(wc -l <"$E2E_TMP/cli.err")"
+  [[ "$rc" == "$want" ]] || fail "$what: expected exit $want, got $rc (stderr: $CLI_ERR)"
+  [[ "$lines" == 1 && "$CLI_ERR" == "ERROR: "* ]] || fail "$what: expected one 'ERROR: ' line on stderr, got: $CLI_ERR"
+  [[ -z "$out" ]] || fail "$what: expected nothing on stdout, got: $out"
+  ok "$what -> exit $rc: $CLI_ERR"
+}

@@ -78,12 +78,18 @@ nlohmann::json toSortedJson(const Json& value) {
       for (const auto& item : value) out.push_back(toSortedJson(item));
       return out;
     }
-    case Json::value_t::string: return value.get<std::string>();
-    case Json::value_t::boolean: return value.get<bool>();
-    case Json::value_t::number_integer: return value.get<std::int64_t>();
-    case Json::value_t::number_unsigned: return value.get<std::uint64_t>();
-    case Json::value_t::number_float: return value.get<double>();
-    default: return nullptr;
+    case Json::value_t::string:
+      return value.get<std::string>();
+    case Json::value_t::boolean:
+      return value.get<bool>();
+    case Json::value_t::number_integer:
+      return value.get<std::int64_t>();
+    case Json::value_t::number_unsigned:
+      return value.get<std::uint64_t>();
+    case Json::value_t::number_float:
+      return value.get<double>();
+    default:
+      return nullptr;
   }
 }
 
@@ -99,12 +105,18 @@ Json toOrderedJson(const nlohmann::json& value) {
       for (const auto& item : value) out.push_back(toOrderedJson(item));
       return out;
     }
-    case nlohmann::json::value_t::string: return value.get<std::string>();
-    case nlohmann::json::value_t::boolean: return value.get<bool>();
-    case nlohmann::json::value_t::number_integer: return value.get<std::int64_t>();
-    case nlohmann::json::value_t::number_unsigned: return value.get<std::uint64_t>();
-    case nlohmann::json::value_t::number_float: return value.get<double>();
-    default: return nullptr;
+    case nlohmann::json::value_t::string:
+      return value.get<std::string>();
+    case nlohmann::json::value_t::boolean:
+      return value.get<bool>();
+    case nlohmann::json::value_t::number_integer:
+      return value.get<std::int64_t>();
+    case nlohmann::json::value_t::number_unsigned:
+      return value.get<std::uint64_t>();
+    case nlohmann::json::value_t::number_float:
+      return value.get<double>();
+    default:
+      return nullptr;
   }
 }
 

@@ -41,13 +41,20 @@ Result<OutputFormat> parseOutputFormat(std::string_view text) {
 std::string formatOutput(const Json& value, OutputFormat format, const FormatOptions& options) {
   if (value.is_null()) return {};
   switch (format) {
-    case OutputFormat::kJson: return formatJson(value, false);
-    case OutputFormat::kJsonc: return formatJson(value, options.color);
-    case OutputFormat::kYaml: return formatYaml(value, false);
-    case OutputFormat::kYamlc: return formatYaml(value, options.color);
-    case OutputFormat::kTsv: return formatTsv(value, options.sortKeys);
-    case OutputFormat::kTable: return formatTable(value, options.sortKeys);
-    case OutputFormat::kNone: return {};
+    case OutputFormat::kJson:
+      return formatJson(value, false);
+    case OutputFormat::kJsonc:
+      return formatJson(value, options.color);
+    case OutputFormat::kYaml:
+      return formatYaml(value, false);
+    case OutputFormat::kYamlc:
+      return formatYaml(value, options.color);
+    case OutputFormat::kTsv:
+      return formatTsv(value, options.sortKeys);
+    case OutputFormat::kTable:
+      return formatTable(value, options.sortKeys);
+    case OutputFormat::kNone:
+      return {};
   }
   return {};
 }

@@ -28,7 +28,8 @@ struct FormatOptions {
   bool sortKeys = true;
 };
 
-/// json: 2-space indent, keys sorted, non-ASCII kept, ending in a newline (json.dumps as az calls it).
+/// json: 2-space indent, keys sorted, non-ASCII kept, ending in a newline (json.dumps as az calls
+/// it).
 std::string formatJson(const Json& value, bool color);
 /// yaml: block style with sorted keys and PyYAML's quoting rules (safe_dump as az calls it).
 std::string formatYaml(const Json& value, bool color);

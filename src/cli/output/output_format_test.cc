@@ -37,8 +37,8 @@ TEST(JsonOutput, ColorOnlyWhenAsked) {
 }
 
 TEST(OutputFormat, NullPrintsNothingInEveryFormat) {
-  for (auto f : {OutputFormat::kJson, OutputFormat::kYaml, OutputFormat::kTsv,
-                 OutputFormat::kTable, OutputFormat::kNone}) {
+  for (auto f : {OutputFormat::kJson, OutputFormat::kYaml, OutputFormat::kTsv, OutputFormat::kTable,
+                 OutputFormat::kNone}) {
     EXPECT_EQ(formatOutput(Json(), f, {}), "");
   }
   EXPECT_EQ(formatOutput(parse(R"({"a":1})"), OutputFormat::kNone, {}), "");
@@ -76,8 +76,7 @@ TEST(TsvOutput, QueryResultsKeepTheirOrder) {
 }
 
 TEST(TsvOutput, NestedListsPrintLengthObjectsEmpty) {
-  EXPECT_EQ(formatTsv(parse(R"({"a":"x","b":{"k":1},"c":[1,2,3],"d":"y"})"), true),
-            "x\t\t3\ty\n");
+  EXPECT_EQ(formatTsv(parse(R"({"a":"x","b":{"k":1},"c":[1,2,3],"d":"y"})"), true), "x\t\t3\ty\n");
 }
 
 TEST(TsvOutput, ListOfObjectsOneLineEach) {
@@ -205,7 +204,8 @@ TEST(YamlOutput, UnicodeStaysPlain) {
 // --- conversions ----------------------------------------------------------------------------
 
 TEST(JsonConversion, RoundTripsValuesAndSortsKeys) {
-  const Json ordered = parse(R"({"b":[1,2.5,"x",null,true],"a":{"d":-3,"c":18446744073709551615}})");
+  const Json ordered =
+      parse(R"({"b":[1,2.5,"x",null,true],"a":{"d":-3,"c":18446744073709551615}})");
   nlohmann::json sorted = toSortedJson(ordered);
   EXPECT_EQ(sorted.dump(), R"({"a":{"c":18446744073709551615,"d":-3},"b":[1,2.5,"x",null,true]})");
   EXPECT_EQ(toOrderedJson(sorted).dump(), sorted.dump());

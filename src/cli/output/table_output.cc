@@ -17,15 +17,19 @@ constexpr std::string_view kColumnGap = "  ";
 bool skippedKey(std::string_view key) { return key == "id" || key == "type" || key == "etag"; }
 
 std::string capitalized(std::string key) {
-  if (!key.empty() && key[0] >= 'a' && key[0] <= 'z') key[0] = static_cast<char>(key[0] - 'a' + 'A');
+  if (!key.empty() && key[0] >= 'a' && key[0] <= 'z')
+    key[0] = static_cast<char>(key[0] - 'a' + 'A');
   return key;
 }
 
 std::string cellText(const Json& v) {
   switch (v.type()) {
-    case Json::value_t::boolean: return v.get<bool>() ? "True" : "False";
-    case Json::value_t::string: return v.get<std::string>();
-    default: return v.dump(-1, ' ', false, Json::error_handler_t::replace);
+    case Json::value_t::boolean:
+      return v.get<bool>() ? "True" : "False";
+    case Json::value_t::string:
+      return v.get<std::string>();
+    default:
+      return v.dump(-1, ' ', false, Json::error_handler_t::replace);
   }
 }
 
@@ -77,13 +81,14 @@ std::string formatTable(const Json& value, bool sortKeys) {
     }
   }
   if (headers.empty()) return "\n";
-  std::vector<std::vector<std::string>> cells(rows.size(), std::vector<std::string>(headers.size()));
+  std::vector<std::vector<std::string>> cells(rows.size(),
+                                              std::vector<std::string>(headers.size()));
   std::vector<std::size_t> widths;
   for (const auto& h : headers) widths.push_back(displayWidth(h) + kMinPadding);
   for (std::size_t r = 0; r < rows.size(); ++r) {
     for (const auto& [header, cell] : rows[r]) {
-      std::size_t c = static_cast<std::size_t>(
-          std::find(headers.begin(), headers.end(), header) - headers.begin());
+      std::size_t c = static_cast<std::size_t>(std::find(headers.begin(), headers.end(), header) -
+                                               headers.begin());
       cells[r][c] = cell;
       widths[c] = std::max(widths[c], displayWidth(cell));
     }

@@ -11,10 +11,14 @@ namespace {
 // Python's str() of a value inside a row.
 std::string pythonStr(const Json& v) {
   switch (v.type()) {
-    case Json::value_t::null: return "None";
-    case Json::value_t::boolean: return v.get<bool>() ? "True" : "False";
-    case Json::value_t::string: return v.get<std::string>();
-    default: return v.dump(-1, ' ', false, Json::error_handler_t::replace);
+    case Json::value_t::null:
+      return "None";
+    case Json::value_t::boolean:
+      return v.get<bool>() ? "True" : "False";
+    case Json::value_t::string:
+      return v.get<std::string>();
+    default:
+      return v.dump(-1, ' ', false, Json::error_handler_t::replace);
   }
 }
 

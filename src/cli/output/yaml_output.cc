@@ -27,9 +27,10 @@ bool resolvesToNonString(const std::string& s) {
       std::regex("[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+"
                  "|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+"),
       std::regex("<<|=|~|null|Null|NULL|"),
-      std::regex("[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
-                 "|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \\t]+)[0-9][0-9]?:"
-                 "[0-9][0-9]:[0-9][0-9](?:\\.[0-9]*)?(?:[ \\t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?"),
+      std::regex(
+          "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
+          "|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \\t]+)[0-9][0-9]?:"
+          "[0-9][0-9]:[0-9][0-9](?:\\.[0-9]*)?(?:[ \\t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?"),
   };
   for (const auto& re : kPatterns) {
     if (std::regex_match(s, re)) return true;
@@ -59,7 +60,9 @@ char32_t nextCodepoint(const std::string& s, std::size_t& i) {
 }
 
 bool isBreak(char32_t c) { return c == '\n' || c == 0x85 || c == 0x2028 || c == 0x2029; }
-bool isSpaceOrBreak(char32_t c) { return c == 0 || c == ' ' || c == '\t' || c == '\r' || isBreak(c); }
+bool isSpaceOrBreak(char32_t c) {
+  return c == 0 || c == ' ' || c == '\t' || c == '\r' || isBreak(c);
+}
 
 enum class Style { kPlain, kSingle, kDouble };
 
@@ -124,22 +127,53 @@ std::string doubleQuoted(const std::string& s) {
     const std::size_t start = i;
     const char32_t ch = nextCodepoint(s, i);
     switch (ch) {
-      case 0: out += "\\0"; continue;
-      case 0x07: out += "\\a"; continue;
-      case 0x08: out += "\\b"; continue;
-      case 0x09: out += "\\t"; continue;
-      case 0x0A: out += "\\n"; continue;
-      case 0x0B: out += "\\v"; continue;
-      case 0x0C: out += "\\f"; continue;
-      case 0x0D: out += "\\r"; continue;
-      case 0x1B: out += "\\e"; continue;
-      case '"': out += "\\\""; continue;
-      case '\\': out += "\\\\"; continue;
-      case 0x85: out += "\\N"; continue;
-      case 0xA0: out += "\\_"; continue;
-      case 0x2028: out += "\\L"; continue;
-      case 0x2029: out += "\\P"; continue;
-      default: break;
+      case 0:
+        out += "\\0";
+        continue;
+      case 0x07:
+        out += "\\a";
+        continue;
+      case 0x08:
+        out += "\\b";
+        continue;
+      case 0x09:
+        out += "\\t";
+        continue;
+      case 0x0A:
+        out += "\\n";
+        continue;
+      case 0x0B:
+        out += "\\v";
+        continue;
+      case 0x0C:
+        out += "\\f";
+        continue;
+      case 0x0D:
+        out += "\\r";
+        continue;
+      case 0x1B:
+        out += "\\e";
+        continue;
+      case '"':
+        out += "\\\"";
+        continue;
+      case '\\':
+        out += "\\\\";
+        continue;
+      case 0x85:
+        out += "\\N";
+        continue;
+      case 0xA0:
+        out += "\\_";
+        continue;
+      case 0x2028:
+        out += "\\L";
+        continue;
+      case 0x2029:
+        out += "\\P";
+        continue;
+      default:
+        break;
     }
     const bool printable = (ch >= 0x20 && ch <= 0x7E) || (ch >= 0xA0 && ch <= 0xD7FF) ||
                            (ch >= 0xE000 && ch <= 0xFFFD && ch != 0xFEFF) ||
@@ -163,13 +197,15 @@ std::string doubleQuoted(const std::string& s) {
 
 std::string scalarText(const std::string& s) {
   switch (chooseStyle(s)) {
-    case Style::kPlain: return s;
+    case Style::kPlain:
+      return s;
     case Style::kSingle: {
       std::string out = "'";
       for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
       return out + "'";
     }
-    case Style::kDouble: return doubleQuoted(s);
+    case Style::kDouble:
+      return doubleQuoted(s);
   }
   return s;
 }
@@ -190,13 +226,20 @@ bool isScalar(const nlohmann::json& v) { return !v.is_structured() || v.empty();
 
 std::string scalar(const nlohmann::json& v) {
   switch (v.type()) {
-    case nlohmann::json::value_t::null: return "null";
-    case nlohmann::json::value_t::boolean: return v.get<bool>() ? "true" : "false";
-    case nlohmann::json::value_t::string: return scalarText(v.get_ref<const std::string&>());
-    case nlohmann::json::value_t::number_float: return floatText(v.get<double>());
-    case nlohmann::json::value_t::object: return "{}";
-    case nlohmann::json::value_t::array: return "[]";
-    default: return v.dump();
+    case nlohmann::json::value_t::null:
+      return "null";
+    case nlohmann::json::value_t::boolean:
+      return v.get<bool>() ? "true" : "false";
+    case nlohmann::json::value_t::string:
+      return scalarText(v.get_ref<const std::string&>());
+    case nlohmann::json::value_t::number_float:
+      return floatText(v.get<double>());
+    case nlohmann::json::value_t::object:
+      return "{}";
+    case nlohmann::json::value_t::array:
+      return "[]";
+    default:
+      return v.dump();
   }
 }
 
