@@ -13,11 +13,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "auth/base64.h"
 #include "auth/jwt.h"
@@ -118,7 +117,8 @@ void checkJson(std::string_view input) {
     checkVerify(*token);
     auto verified = berth::auth::verifyJwt(*token, keySet(), verifyOptions());
     if (verified.ok()) {
-      // Compared with the serialised form: JSON overflow (1e400) parses to inf, which dumps as null.
+      // Compared with the serialised form: JSON overflow (1e400) parses to inf, which dumps as
+      // null.
       check(verified->claims == nlohmann::json::parse(value.dump()));
     }
   }

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "common/reference.h"
-#include "http/request.h"
+#include "http/query.h"
 #include "registry/routes.h"
 
 namespace {

@@ -10,8 +10,13 @@ namespace {
 
 TEST(Base64Test, Rfc4648Vectors) {
   const std::pair<std::string, std::string> vectors[] = {
-      {"", ""},         {"f", "Zg=="},        {"fo", "Zm8="},         {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+      {"", ""},
+      {"f", "Zg=="},
+      {"fo", "Zm8="},
+      {"foo", "Zm9v"},
+      {"foob", "Zm9vYg=="},
+      {"fooba", "Zm9vYmE="},
+      {"foobar", "Zm9vYmFy"},
   };
   for (const auto& [plain, encoded] : vectors) {
     EXPECT_EQ(base64Encode(plain), encoded);
@@ -36,8 +41,8 @@ TEST(Base64Test, BasicCredentials) {
 }
 
 TEST(Base64Test, RejectsMalformed) {
-  for (const char* bad : {"Zg=", "Zg===", "Z===", "=", "==", "====", "Zm9v=", "Zm=9", "Z",
-                          "Zm9vY", "Zm 9v", "Zm9v\n", "Zh==", "Zm9=", "Zm\x80v"}) {
+  for (const char* bad : {"Zg=", "Zg===", "Z===", "=", "==", "====", "Zm9v=", "Zm=9", "Z", "Zm9vY",
+                          "Zm 9v", "Zm9v\n", "Zh==", "Zm9=", "Zm\x80v"}) {
     EXPECT_FALSE(base64Decode(bad)) << bad;
   }
   // JWS forbids padding; non-zero trailing bits ("Zh" vs "Zg") would give a second spelling.

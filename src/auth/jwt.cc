@@ -89,8 +89,7 @@ std::optional<std::string> rawToDer(std::string_view raw) {
 bool verifySignature(EVP_PKEY* key, std::string_view signingInput, std::string_view der) {
   MdCtxPtr ctx(EVP_MD_CTX_new());
   return ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) == 1 &&
-         EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(der.data()),
-                          der.size(),
+         EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(der.data()), der.size(),
                           reinterpret_cast<const unsigned char*>(signingInput.data()),
                           signingInput.size()) == 1;
 }

@@ -9,11 +9,10 @@
 // for the server log.
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "auth/scope.h"
 #include "auth/signing_keys.h"
@@ -40,12 +39,12 @@ struct VerifyOptions {
 
 struct VerifiedToken {
   std::string kid;
-  std::string subject;            // "sub", empty when absent
-  std::string issuer;             // "iss", empty when absent
-  std::string id;                 // "jti", empty when absent
-  std::int64_t expiresAt = 0;     // "exp"
-  std::vector<Scope> access;      // "access"; empty when absent
-  nlohmann::json claims;          // the whole payload object
+  std::string subject;         // "sub", empty when absent
+  std::string issuer;          // "iss", empty when absent
+  std::string id;              // "jti", empty when absent
+  std::int64_t expiresAt = 0;  // "exp"
+  std::vector<Scope> access;   // "access"; empty when absent
+  nlohmann::json claims;       // the whole payload object
 };
 
 /// Signs `claims` (must be a JSON object) with `key`: header {"alg":"ES256","typ":"JWT","kid":..}.

@@ -33,7 +33,6 @@ std::string join(const Parts& p) { return p.header + "." + p.payload + "." + p.s
 
 std::string encodeJson(const json& j) { return base64UrlEncode(j.dump()); }
 
-
 class JwtTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -182,9 +181,9 @@ TEST_F(JwtTest, RejectsHs256SignedWithThePublicKey) {
         encodeJson(claims());
     unsigned char mac[32];
     std::size_t macLen = 0;
-    ASSERT_NE(EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, hmacKey.data(),
-                        hmacKey.size(), reinterpret_cast<const unsigned char*>(input.data()),
-                        input.size(), mac, sizeof(mac), &macLen),
+    ASSERT_NE(EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, hmacKey.data(), hmacKey.size(),
+                        reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac,
+                        sizeof(mac), &macLen),
               nullptr);
     const std::string token =
         input + "." + base64UrlEncode(std::string(reinterpret_cast<char*>(mac), macLen));
@@ -199,11 +198,10 @@ TEST_F(JwtTest, RejectsOtherAlgorithmsEvenWithAValidEs256Signature) {
   ASSERT_TRUE(verifyJwt(signRaw(encodeJson({{"alg", "ES256"}, {"kid", kid}}) + "." + payload),
                         *keys_, options_)
                   .ok());
-  for (const json& alg : {json("none"), json("es256"), json("ES384"), json("RS256"),
-                          json("PS256"), json("EdDSA"), json("HS256"), json("ES256 "),
-                          json::array({"ES256"}), json(nullptr)}) {
-    const std::string token =
-        signRaw(encodeJson({{"alg", alg}, {"kid", kid}}) + "." + payload);
+  for (const json& alg :
+       {json("none"), json("es256"), json("ES384"), json("RS256"), json("PS256"), json("EdDSA"),
+        json("HS256"), json("ES256 "), json::array({"ES256"}), json(nullptr)}) {
+    const std::string token = signRaw(encodeJson({{"alg", alg}, {"kid", kid}}) + "." + payload);
     EXPECT_EQ(rejected(token), "header alg is not ES256") << alg;
   }
   EXPECT_EQ(rejected(signRaw(encodeJson({{"kid", kid}}) + "." + payload)),
@@ -363,9 +361,8 @@ TEST_F(JwtTest, RejectsUnknownKidAndForeignKeys) {
   stolen.header = encodeJson({{"alg", "ES256"}, {"typ", "JWT"}, {"kid", keys_->active().kid()}});
   rejected(join(stolen));
   // An embedded jwk header never supplies the key.
-  stolen.header = encodeJson({{"alg", "ES256"},
-                              {"kid", keys_->active().kid()},
-                              {"jwk", foreign->publicJwk()}});
+  stolen.header =
+      encodeJson({{"alg", "ES256"}, {"kid", keys_->active().kid()}, {"jwk", foreign->publicJwk()}});
   rejected(join(stolen));
 }
 
@@ -390,8 +387,8 @@ TEST_F(JwtTest, RejectsHeaderOddities) {
     }
   }
   // typ is case-insensitive (RFC 7519 §5.1).
-  EXPECT_TRUE(verifyJwt(signRaw(encodeJson({{"alg", "ES256"}, {"kid", kid}, {"typ", "jwt"}}) +
-                                "." + payload),
+  EXPECT_TRUE(verifyJwt(signRaw(encodeJson({{"alg", "ES256"}, {"kid", kid}, {"typ", "jwt"}}) + "." +
+                                payload),
                         *keys_, options_)
                   .ok());
 }
@@ -399,16 +396,28 @@ TEST_F(JwtTest, RejectsHeaderOddities) {
 TEST_F(JwtTest, RejectsGarbageAndWrongShapes) {
   const std::string token = sign(claims());
   const Parts parts = split(token);
-  for (const std::string& bad : {
-           std::string(), std::string("."), std::string(".."), std::string("..."),
-           std::string("not a token"), parts.header, parts.header + "." + parts.payload,
-           token + ".", token + "." + parts.signature, "." + parts.payload + "." + parts.signature,
-           parts.header + ".." + parts.signature, " " + token, token + " ", token + "\n",
-           "Bearer " + token, parts.header + "=." + parts.payload + "." + parts.signature,
-           std::string("eyJ.eyJ.eyJ"), std::string(100, '.'),
-           encodeJson(json::array()) + "." + parts.payload + "." + parts.signature,
-           base64UrlEncode("{\"alg\":\"ES256\"") + "." + parts.payload + "." + parts.signature,
-           std::string("\xff\xfe.\x00\x01.\x80", 8)}) {
+  for (const std::string& bad :
+       {std::string(),
+        std::string("."),
+        std::string(".."),
+        std::string("..."),
+        std::string("not a token"),
+        parts.header,
+        parts.header + "." + parts.payload,
+        token + ".",
+        token + "." + parts.signature,
+        "." + parts.payload + "." + parts.signature,
+        parts.header + ".." + parts.signature,
+        " " + token,
+        token + " ",
+        token + "\n",
+        "Bearer " + token,
+        parts.header + "=." + parts.payload + "." + parts.signature,
+        std::string("eyJ.eyJ.eyJ"),
+        std::string(100, '.'),
+        encodeJson(json::array()) + "." + parts.payload + "." + parts.signature,
+        base64UrlEncode("{\"alg\":\"ES256\"") + "." + parts.payload + "." + parts.signature,
+        std::string("\xff\xfe.\x00\x01.\x80", 8)}) {
     rejected(bad);
   }
 }
@@ -418,9 +427,9 @@ TEST_F(JwtTest, RejectsNonObjectOrMalformedPayloadEvenWhenSigned) {
   const std::string header =
       encodeJson({{"alg", "ES256"}, {"typ", "JWT"}, {"kid", keys_->active().kid()}});
   ASSERT_TRUE(verifyJwt(signRaw(header + "." + encodeJson(claims())), *keys_, options_).ok());
-  for (const std::string& payload : {std::string("[1,2]"), std::string("\"str\""),
-                                     std::string("{\"exp\":"), std::string("not json"),
-                                     std::string()}) {
+  for (const std::string& payload :
+       {std::string("[1,2]"), std::string("\"str\""), std::string("{\"exp\":"),
+        std::string("not json"), std::string()}) {
     EXPECT_EQ(rejected(signRaw(header + "." + base64UrlEncode(payload))),
               "payload is not a base64url JSON object");
   }

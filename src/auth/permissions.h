@@ -18,7 +18,8 @@
 //   AcrDelete    delete
 //   Reader       pull, metadata_read, catalog
 //   Contributor  pull, push, delete, metadata_read, metadata_write, catalog
-//   Owner        the same as Contributor (Owner's extra right, assigning roles, is management-plane)
+//   Owner        the same as Contributor (Owner's extra right, assigning roles, is
+//   management-plane)
 
 #include <cstdint>
 #include <optional>

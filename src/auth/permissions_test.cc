@@ -49,8 +49,8 @@ ScopeMap scopeMap(const std::vector<std::string>& actions) {
   return map.ok() ? *map : ScopeMap{};
 }
 
-Principal token(std::vector<std::string> actions, bool enabled = true,
-                std::int64_t expires = 0, std::string registryId = kRegistryId) {
+Principal token(std::vector<std::string> actions, bool enabled = true, std::int64_t expires = 0,
+                std::string registryId = kRegistryId) {
   return Principal::repositoryToken("ci", std::move(registryId), scopeMap(actions), enabled,
                                     expires);
 }
@@ -108,8 +108,8 @@ TEST(PermissionsTest, GrantMatrix) {
        std::string(kEverything), ""},
       {"other subscription", withRole(Role::kOwner, "/subscriptions/other"), registry(),
        std::string(kEverything), ""},
-      {"registry name prefix is not a parent", withRole(Role::kOwner, kOtherRegistryId),
-       registry(), std::string(kEverything), ""},
+      {"registry name prefix is not a parent", withRole(Role::kOwner, kOtherRegistryId), registry(),
+       std::string(kEverything), ""},
       {"narrower than the registry", withRole(Role::kOwner, kRegistryId + "/scopeMaps/x"),
        registry(), std::string(kEverything), ""},
       {"malformed scope /subscriptions", withRole(Role::kOwner, "/subscriptions"), registry(),
@@ -122,7 +122,8 @@ TEST(PermissionsTest, GrantMatrix) {
       {"double slash", withRole(Role::kOwner, kSub + "//"), registry(), std::string(kEverything),
        ""},
       {"union of assignments",
-       Principal::identity("bob", {{kSub, Role::kAcrPull}, {kRegistryId, Role::kAcrDelete},
+       Principal::identity("bob", {{kSub, Role::kAcrPull},
+                                   {kRegistryId, Role::kAcrDelete},
                                    {"/subscriptions/x", Role::kOwner}}),
        registry(), std::string(kEverything), "repository:app:pull,delete"},
       {"no assignments", Principal::identity("carol", {}), registry(), std::string(kEverything),
@@ -159,8 +160,8 @@ TEST(PermissionsTest, GrantMatrix) {
        "registry:catalog:* repository:x:pull", "repository:x:pull"},
       {"token disabled", token(kTeamMap, false), registry(), "repository:app:pull", ""},
       {"token expired", token(kTeamMap, true, kNow), registry(), "repository:app:pull", ""},
-      {"token not yet expired", token(kTeamMap, true, kNow + 1), registry(),
-       "repository:app:pull", "repository:app:pull"},
+      {"token not yet expired", token(kTeamMap, true, kNow + 1), registry(), "repository:app:pull",
+       "repository:app:pull"},
       {"token of another registry", token(kTeamMap, true, 0, kOtherRegistryId), registry(),
        "repository:app:pull", ""},
   };
@@ -225,29 +226,30 @@ TEST(PermissionsTest, MountNeedsPullOnSourceAndPushOnTarget) {
   EXPECT_FALSE(canMount(access("repository:src:push repository:dst:push"), "src", "dst"));
 
   // A token allowed to push team/* cannot mount from a repository it cannot read.
-  const Principal ci = token({"repositories/team/*/content/write", "repositories/team/*/content/read"});
-  const auto tokenAccess =
-      grant(ci, registry(), *parseScopeList("repository:secret:pull repository:team/x:pull,push"),
-            kNow);
+  const Principal ci =
+      token({"repositories/team/*/content/write", "repositories/team/*/content/read"});
+  const auto tokenAccess = grant(
+      ci, registry(), *parseScopeList("repository:secret:pull repository:team/x:pull,push"), kNow);
   EXPECT_FALSE(canMount(tokenAccess, "secret", "team/x"));
   EXPECT_TRUE(allows(tokenAccess, "team/x", Action::kPush));
 }
 
 TEST(PermissionsTest, ScopeMapRejectsMalformedActions) {
-  for (const char* bad : {"repositories/app/content/admin", "repos/app/content/read",
-                          "repositories/content/read", "repositories/app/content",
-                          "repositories/*/app/content/read", "repositories/te*/content/read",
-                          "repositories//content/read", "repositories/a/*/b/content/read",
-                          "repositories/*/*/content/read", "repositories/App/content/read",
-                          "repositories/app/metadata/delete", "repositories/app/Content/read",
-                          "repositories/app/content/read/", "", "repositories/"}) {
+  for (const char* bad :
+       {"repositories/app/content/admin", "repos/app/content/read", "repositories/content/read",
+        "repositories/app/content", "repositories/*/app/content/read",
+        "repositories/te*/content/read", "repositories//content/read",
+        "repositories/a/*/b/content/read", "repositories/*/*/content/read",
+        "repositories/App/content/read", "repositories/app/metadata/delete",
+        "repositories/app/Content/read", "repositories/app/content/read/", "", "repositories/"}) {
     auto map = ScopeMap::parse({bad});
     EXPECT_FALSE(map.ok()) << bad;
     if (!map.ok()) {
       EXPECT_EQ(map.error().code, Errc::kInvalidParameter);
     }
   }
-  auto ok = ScopeMap::parse({"repositories/a.b/c-d/content/read", "repositories/x/*/metadata/write"});
+  auto ok =
+      ScopeMap::parse({"repositories/a.b/c-d/content/read", "repositories/x/*/metadata/write"});
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok->actionsFor("a.b/c-d"), ActionSet{Action::kPull});
   EXPECT_EQ(ok->actionsFor("x/y"), ActionSet{Action::kMetadataWrite});

@@ -1,9 +1,8 @@
 #include "auth/scope.h"
 
 #include <array>
-#include <utility>
-
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "common/reference.h"
 
@@ -89,8 +88,7 @@ Status setResource(Scope& scope, std::string_view type, std::string_view resourc
       }
     }
     if (auto st = validateRepositoryName(name); !st.ok()) {
-      return invalid("a repository scope names an invalid repository: " + st.error().message,
-                     name);
+      return invalid("a repository scope names an invalid repository: " + st.error().message, name);
     }
   } else if (type == kRegistryType) {
     scope.type = ResourceType::kRegistry;
@@ -124,8 +122,7 @@ Result<Scope> parseScope(std::string_view text) {
     return invalid("a scope must not be empty");
   }
   if (text.size() > kMaxScopeBytes) {
-    return invalid("a scope is longer than " + std::to_string(kMaxScopeBytes) + " bytes",
-                   text);
+    return invalid("a scope is longer than " + std::to_string(kMaxScopeBytes) + " bytes", text);
   }
   const std::size_t first = text.find(':');
   const std::size_t last = text.rfind(':');
@@ -177,8 +174,7 @@ Result<std::vector<Scope>> parseScopeList(std::string_view text) {
     text.remove_prefix(start);
     const std::size_t end = text.find(' ');
     if (scopes.size() == kMaxScopes) {
-      return invalid("a token request may name at most " + std::to_string(kMaxScopes) +
-                     " scopes");
+      return invalid("a token request may name at most " + std::to_string(kMaxScopes) + " scopes");
     }
     auto scope = parseScope(text.substr(0, end));
     if (!scope.ok()) {
@@ -234,8 +230,7 @@ std::vector<Scope> mergeScopes(std::vector<Scope> scopes) {
     }
     bool found = false;
     for (auto& m : merged) {
-      if (m.type == scope.type && m.resourceClass == scope.resourceClass &&
-          m.name == scope.name) {
+      if (m.type == scope.type && m.resourceClass == scope.resourceClass && m.name == scope.name) {
         m.actions |= scope.actions;
         found = true;
         break;
@@ -291,15 +286,16 @@ Result<std::vector<Scope>> accessFromJson(const nlohmann::json& claim) {
     const auto name = entry.find("name");
     const auto actions = entry.find("actions");
     const auto resourceClass = entry.find("class");
-    if (type == entry.end() || !type->is_string() || name == entry.end() ||
-        !name->is_string() || actions == entry.end() || !actions->is_array() ||
+    if (type == entry.end() || !type->is_string() || name == entry.end() || !name->is_string() ||
+        actions == entry.end() || !actions->is_array() ||
         (resourceClass != entry.end() && !resourceClass->is_string())) {
       return invalid("an access claim entry needs string type and name and an actions array");
     }
     Scope scope;
     const std::string_view classText =
-        resourceClass == entry.end() ? std::string_view()
-                                     : std::string_view(resourceClass->get_ref<const std::string&>());
+        resourceClass == entry.end()
+            ? std::string_view()
+            : std::string_view(resourceClass->get_ref<const std::string&>());
     BERTH_TRY(setResource(scope, type->get_ref<const std::string&>(), classText,
                           name->get_ref<const std::string&>()));
     for (const auto& action : *actions) {

@@ -51,15 +51,32 @@ TEST(ScopeTest, UnknownActionWordsAreIgnoredNotGranted) {
 
 TEST(ScopeTest, RejectsMalformed) {
   const std::string tooLong = "repository:" + std::string(600, 'a') + ":pull";
-  for (const std::string& bad : std::vector<std::string>{
-           "", "repository", "repository:app", "repository:app:", "repository::pull",
-           ":app:pull", "repo:app:pull", "Repository:app:pull", "repository:App:pull",
-           "repository:app:Pull", "repository:app:pull,", "repository:app:,pull",
-           "repository:app:pull push", "repository:/app:pull", "repository:app/:pull",
-           "repository:a//b:pull", "repository:host:5000/app:pull", "repository(:app:pull",
-           "repository():app:pull", "repository(Plugin):app:pull", "repository(a)(b):app:pull",
-           "registry:foo:*", "registry(plugin):catalog:*", "registry::*", "repository:app:pu-ll",
-           tooLong}) {
+  for (const std::string& bad : std::vector<std::string>{"",
+                                                         "repository",
+                                                         "repository:app",
+                                                         "repository:app:",
+                                                         "repository::pull",
+                                                         ":app:pull",
+                                                         "repo:app:pull",
+                                                         "Repository:app:pull",
+                                                         "repository:App:pull",
+                                                         "repository:app:Pull",
+                                                         "repository:app:pull,",
+                                                         "repository:app:,pull",
+                                                         "repository:app:pull push",
+                                                         "repository:/app:pull",
+                                                         "repository:app/:pull",
+                                                         "repository:a//b:pull",
+                                                         "repository:host:5000/app:pull",
+                                                         "repository(:app:pull",
+                                                         "repository():app:pull",
+                                                         "repository(Plugin):app:pull",
+                                                         "repository(a)(b):app:pull",
+                                                         "registry:foo:*",
+                                                         "registry(plugin):catalog:*",
+                                                         "registry::*",
+                                                         "repository:app:pu-ll",
+                                                         tooLong}) {
     auto s = parseScope(bad);
     EXPECT_FALSE(s.ok()) << bad;
     if (!s.ok()) {
@@ -86,9 +103,10 @@ TEST(ScopeTest, ListsAndLimits) {
 }
 
 TEST(ScopeTest, FormatRoundTrips) {
-  for (const char* text : {"repository:a/b:pull,push", "repository(plugin):p:pull",
-                           "registry:catalog:*", "repository:x:pull,push,delete,metadata_read,"
-                                                 "metadata_write"}) {
+  for (const char* text :
+       {"repository:a/b:pull,push", "repository(plugin):p:pull", "registry:catalog:*",
+        "repository:x:pull,push,delete,metadata_read,"
+        "metadata_write"}) {
     auto s = parseScope(text);
     ASSERT_TRUE(s.ok()) << text;
     EXPECT_EQ(formatScope(*s), text);
@@ -109,7 +127,8 @@ TEST(ScopeTest, MergeUnitesDuplicatesAndDropsEmpty) {
 }
 
 TEST(ScopeTest, AccessClaimJsonRoundTrip) {
-  auto list = parseScopeList("repository:a/b:pull,push repository(plugin):p:pull registry:catalog:*");
+  auto list =
+      parseScopeList("repository:a/b:pull,push repository(plugin):p:pull registry:catalog:*");
   ASSERT_TRUE(list.ok());
   const auto json = accessToJson(*list);
   EXPECT_EQ(json, nlohmann::json::parse(R"([
@@ -122,15 +141,14 @@ TEST(ScopeTest, AccessClaimJsonRoundTrip) {
 }
 
 TEST(ScopeTest, AccessClaimRejectsBadShapes) {
-  for (const char* bad : {
-           R"({})", R"("x")", R"([1])", R"([{"type":"repository","name":"a"}])",
-           R"([{"type":"repository","name":"a","actions":"pull"}])",
-           R"([{"type":"repository","name":"a","actions":[1]}])",
-           R"([{"type":"repository","name":"A","actions":["pull"]}])",
-           R"([{"type":"blob","name":"a","actions":["pull"]}])",
-           R"([{"type":"repository","name":"a","class":5,"actions":["pull"]}])",
-           R"([{"type":"registry","name":"other","actions":["*"]}])",
-           R"([{"type":"repository","name":"a","actions":["Pull"]}])"}) {
+  for (const char* bad : {R"({})", R"("x")", R"([1])", R"([{"type":"repository","name":"a"}])",
+                          R"([{"type":"repository","name":"a","actions":"pull"}])",
+                          R"([{"type":"repository","name":"a","actions":[1]}])",
+                          R"([{"type":"repository","name":"A","actions":["pull"]}])",
+                          R"([{"type":"blob","name":"a","actions":["pull"]}])",
+                          R"([{"type":"repository","name":"a","class":5,"actions":["pull"]}])",
+                          R"([{"type":"registry","name":"other","actions":["*"]}])",
+                          R"([{"type":"repository","name":"a","actions":["Pull"]}])"}) {
     auto parsed = accessFromJson(nlohmann::json::parse(bad));
     EXPECT_FALSE(parsed.ok()) << bad;
   }

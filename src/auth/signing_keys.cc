@@ -1,19 +1,17 @@
 #include "auth/signing_keys.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-
 #include <nlohmann/json.hpp>
 
 #include "auth/base64.h"
@@ -202,8 +200,8 @@ nlohmann::json SigningKey::publicJwk() const {
   // Uncompressed point: 0x04 || X (32 bytes) || Y (32 bytes).
   unsigned char point[65];
   std::size_t len = 0;
-  nlohmann::json jwk = {{"kty", "EC"}, {"crv", "P-256"}, {"kid", kid_}, {"alg", "ES256"},
-                        {"use", "sig"}};
+  nlohmann::json jwk = {
+      {"kty", "EC"}, {"crv", "P-256"}, {"kid", kid_}, {"alg", "ES256"}, {"use", "sig"}};
   if (EVP_PKEY_get_octet_string_param(pkey_.get(), OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point),
                                       &len) == 1 &&
       len == sizeof(point) && point[0] == 0x04) {

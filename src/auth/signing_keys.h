@@ -15,15 +15,15 @@
 // and must not race with readers. Copies are cheap (keys are shared, immutable), so the daemon
 // rotates a copy and then publishes it, as with any other immutable snapshot.
 
+#include <openssl/types.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
-#include <openssl/types.h>
 
 #include "common/result.h"
 

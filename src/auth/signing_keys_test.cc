@@ -4,9 +4,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <random>
-
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "auth/base64.h"
 
@@ -108,7 +107,8 @@ TEST_F(SigningKeysTest, ActiveFileNamingAMissingKeyFallsBackToNewest) {
 
 TEST_F(SigningKeysTest, RejectsWrongKeyTypesAndGarbage) {
   fs::create_directories(dir_);
-  std::ofstream(dir_ / "bad.pem") << "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+  std::ofstream(dir_ / "bad.pem")
+      << "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
   auto set = SigningKeySet::openDirectory(dir_);
   ASSERT_FALSE(set.ok());
   EXPECT_NE(set.error().message.find("bad.pem"), std::string::npos);

@@ -15,6 +15,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "common/result.h"
+#include "http/query.h"
 #include "net/connection_info.h"
 
 namespace berth::http {
@@ -48,11 +49,6 @@ class HeaderSource {
                        const std::function<void(std::string_view)>& visit) const = 0;
 };
 
-struct QueryParam {
-  std::string name;
-  std::string value;  // percent-decoded
-};
-
 struct Request {
   Method method = Method::kOther;
   std::string_view target;  // as sent: path?query
@@ -68,8 +64,5 @@ struct Request {
   /// First value of a query parameter, or nullopt when absent.
   std::optional<std::string_view> queryParam(std::string_view name) const;
 };
-
-/// Splits and percent-decodes a query string; malformed escapes fail with kRequestInvalid.
-Result<std::vector<QueryParam>> parseQuery(std::string_view query);
 
 }  // namespace berth::http

@@ -2,7 +2,7 @@
 // The HTTP/1.1 server: one io_context per worker thread, each with its own SO_REUSEPORT acceptor,
 // so connections are spread by the kernel and no request ever takes a cross-thread lock in the
 // transport. Sessions are coroutines; bodies stream through BodyReader; file bodies go out with
-// sendfile().
+// sendfile() on plain listeners and through a reused buffer on TLS listeners.
 
 #include <chrono>
 #include <cstddef>
@@ -19,6 +19,10 @@
 #include "common/result.h"
 #include "http/request.h"
 #include "http/response.h"
+
+namespace berth::net {
+class TlsContextProvider;
+}
 
 namespace berth::http {
 
@@ -49,20 +53,33 @@ class Server {
   /// Binds every listen address ("host:port", port 0 picks a free one) on every worker; fails
   /// with a message naming the address when it cannot be bound.
   Status listen(const std::vector<std::string>& addresses);
-  /// Addresses actually bound (resolves port 0).
+  /// The same for HTTPS: connections handshake (TLS 1.2+, ALPN http/1.1) within
+  /// limits.idleTimeout, with the certificate `tls` selects by SNI at that moment. Each call may
+  /// pass its own provider, e.g. one certificate per listener.
+  Status listenTls(const std::vector<std::string>& addresses,
+                   std::shared_ptr<net::TlsContextProvider> tls);
+  /// Plain HTTP addresses actually bound (resolves port 0).
   std::vector<boost::asio::ip::tcp::endpoint> boundEndpoints() const;
+  /// TLS addresses actually bound.
+  std::vector<boost::asio::ip::tcp::endpoint> boundTlsEndpoints() const;
   /// Starts the worker threads; returns immediately.
   void start();
   /// Stops accepting and closes connections; joins the workers.
   void stop();
 
  private:
+  struct Listener;
   struct Worker;
+  Status bindAll(const std::vector<std::string>& addresses,
+                 const std::shared_ptr<net::TlsContextProvider>& tls,
+                 std::vector<boost::asio::ip::tcp::endpoint>& bound);
+
   RequestHandler& handler_;
   ServerLimits limits_;
   const Logger& log_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<boost::asio::ip::tcp::endpoint> bound_;
+  std::vector<boost::asio::ip::tcp::endpoint> boundTls_;
 };
 
 /// Splits "host:port" / "[v6]:port"; fails with kInvalidParameter naming the text.
