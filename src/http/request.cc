@@ -49,6 +49,9 @@ boost::asio::awaitable<Result<std::string>> readWholeBody(BodyReader& body, std:
     }
   }
   out.resize(used);
+  // The buffer grew in 64 KiB steps; callers keep the string (a manifest stays in the index for
+  // the registry's lifetime), so give the slack back.
+  out.shrink_to_fit();
   co_return out;
 }
 

@@ -238,6 +238,7 @@ class FsUploadWriter final : public UploadWriter {
       return rollBack(err);
     }
     size_ += written;
+    startWriteback();
     return okStatus();
   }
 
@@ -270,8 +271,23 @@ class FsUploadWriter final : public UploadWriter {
     return error;
   }
 
+  /// Asks the kernel to start writing completed ranges to disk now, without waiting for them,
+  /// so the fsync at publish has little left to do: a 1 GiB push otherwise ends with a ~1.5 s
+  /// fsync after the last byte arrived. Also keeps dirty page cache per upload bounded.
+  void startWriteback() {
+    if (size_ - flushedTo_ < kWritebackChunk) return;
+    const std::uint64_t end = size_ - size_ % kWritebackChunk;
+    // Advisory: a failure only means the final fsync does the work.
+    (void)::sync_file_range(fd_.get(), static_cast<off_t>(flushedTo_),
+                            static_cast<off_t>(end - flushedTo_), SYNC_FILE_RANGE_WRITE);
+    flushedTo_ = end;
+  }
+
+  static constexpr std::uint64_t kWritebackChunk = 8 * 1024 * 1024;
+
   UniqueFd fd_;
   std::uint64_t size_;
+  std::uint64_t flushedTo_ = 0;
   fs::path path_;
   std::string uploadId_;
 };
