@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <regex>
 
 #include "cli/command.h"
 
@@ -17,12 +16,22 @@ std::string lower(std::string_view s) {
   return out;
 }
 
+// "-5", "-1.5", "-.5": argparse's _negative_number_matcher, ^-\d+$|^-\d*\.\d+$.
+bool isNegativeNumber(std::string_view token) {
+  std::string_view rest = token.substr(1);
+  const std::size_t dot = rest.find('.');
+  auto allDigits = [](std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (dot == std::string_view::npos) return !rest.empty() && allDigits(rest);
+  return allDigits(rest.substr(0, dot)) && dot + 1 < rest.size() && allDigits(rest.substr(dot + 1));
+}
+
 // argparse treats "-5" and "-1.5" as values and a token with a space as a positional, so
 // `--query "-x y"` or a negative number is not mistaken for an option.
 bool looksLikeOption(const std::string& token) {
-  static const std::regex kNegativeNumber("^-\\d+$|^-\\d*\\.\\d+$");
   if (token.size() < 2 || token[0] != '-') return false;
-  if (std::regex_match(token, kNegativeNumber)) return false;
+  if (isNegativeNumber(token)) return false;
   if (token.find(' ') != std::string::npos) return false;
   return true;
 }

@@ -6,6 +6,7 @@ std::vector<FlagSpec> daemonFlags() {
   return {
       {"--config", "-c", true, "YAML configuration file (see docs/configuration.md)", "FILE"},
       {"--listen", "", true, "address to serve on, overrides 'listen' (e.g. 0.0.0.0:5000)", "ADDR:PORT"},
+      {"--tls-listen", "", true, "HTTPS address for the data plane, overrides 'tls.listen' (see docs/tls.md)", "ADDR:PORT"},
       {"--management-listen", "", true, "management API address, overrides 'management.listen' ('off' disables it)", "ADDR:PORT"},
       {"--data-dir", "", true, "where blobs and metadata live, overrides 'data_dir'", "DIR"},
       {"--domain", "", true, "DNS domain of login servers, overrides 'domain'", "DOMAIN"},
@@ -22,6 +23,7 @@ Result<daemon::Config> daemonConfig(const ParsedArgs& args) {
     config = std::move(*loaded);
   }
   if (auto v = args.value("--listen")) config.listen = {*v};
+  if (auto v = args.value("--tls-listen")) config.tls.listen = {*v};
   if (auto v = args.value("--management-listen")) {
     config.management.listen = *v == "off" ? std::vector<std::string>{} : std::vector<std::string>{*v};
   }

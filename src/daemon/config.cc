@@ -63,6 +63,47 @@ Status checkKeys(const YAML::Node& node, const std::filesystem::path& file,
     target = *v;                                              \
   }
 
+Status loadTlsConfig(const YAML::Node& tls, const std::filesystem::path& file, TlsConfig& out) {
+  BERTH_TRY(checkKeys(tls, file, "tls",
+                      {"listen", "management_listen", "certificate", "private_key", "local_ca", "sni"}));
+  if (tls["listen"]) {
+    auto v = stringList(tls["listen"], file, "tls.listen");
+    if (!v.ok()) return v.error();
+    out.listen = *v;
+  }
+  if (tls["management_listen"]) {
+    auto v = stringList(tls["management_listen"], file, "tls.management_listen");
+    if (!v.ok()) return v.error();
+    out.managementListen = *v;
+  }
+  if (tls["certificate"]) out.certificate = tls["certificate"].as<std::string>();
+  if (tls["private_key"]) out.privateKey = tls["private_key"].as<std::string>();
+  if (tls["local_ca"]) {
+    auto v = scalar<bool>(tls["local_ca"], file, "tls.local_ca");
+    if (!v.ok()) return v.error();
+    out.localCa = *v;
+  }
+  if (const auto sni = tls["sni"]) {
+    if (!sni.IsSequence()) return configError(file, "'tls.sni' must be a list");
+    for (const auto& entry : sni) {
+      BERTH_TRY(checkKeys(entry, file, "tls.sni[]", {"hosts", "certificate", "private_key"}));
+      TlsSniConfig cert;
+      if (entry["hosts"]) {
+        auto v = stringList(entry["hosts"], file, "tls.sni[].hosts");
+        if (!v.ok()) return v.error();
+        cert.hosts = *v;
+      }
+      if (entry["certificate"]) cert.certificate = entry["certificate"].as<std::string>();
+      if (entry["private_key"]) cert.privateKey = entry["private_key"].as<std::string>();
+      if (cert.hosts.empty() || cert.certificate.empty() || cert.privateKey.empty()) {
+        return configError(file, "each 'tls.sni' entry needs hosts, certificate and private_key");
+      }
+      out.sni.push_back(std::move(cert));
+    }
+  }
+  return okStatus();
+}
+
 }  // namespace
 
 Status validateRegistryName(std::string_view name) {
@@ -92,7 +133,7 @@ Result<Config> loadConfig(const std::filesystem::path& file) {
     BERTH_TRY(checkKeys(root, file, "",
                         {"listen", "data_dir", "domain", "default_registry",
                          "default_registry_hosts", "registries", "threads", "blocking_threads",
-                         "limits", "gc", "log_level", "management"}));
+                         "limits", "gc", "log_level", "management", "tls"}));
     if (root["listen"]) {
       auto v = stringList(root["listen"], file, "listen");
       if (!v.ok()) return v.error();
@@ -135,6 +176,7 @@ Result<Config> loadConfig(const std::filesystem::path& file) {
         config.management.listen = *v;
       }
     }
+    if (const auto tls = root["tls"]) BERTH_TRY(loadTlsConfig(tls, file, config.tls));
     if (const auto gc = root["gc"]) {
       BERTH_TRY(checkKeys(gc, file, "gc",
                           {"interval_seconds", "grace_seconds", "upload_expiry_seconds"}));
@@ -173,14 +215,26 @@ Status validateConfig(Config& config) {
     return fail(Errc::kInvalidParameter, "default_registry '" + config.defaultRegistry +
                                              "' is not among the registries");
   }
-  if (config.listen.empty()) {
-    return fail(Errc::kInvalidParameter, "listen needs at least one address");
+  if (config.listen.empty() && config.tls.listen.empty()) {
+    return fail(Errc::kInvalidParameter, "listen (or tls.listen) needs at least one address");
   }
   if (config.maxManifestBytes < 1024) {
     return fail(Errc::kInvalidParameter, "limits.max_manifest_bytes must be at least 1024");
   }
   if (config.limits.maxHeaderBytes < 1024) {
     return fail(Errc::kInvalidParameter, "limits.max_header_bytes must be at least 1024");
+  }
+  const TlsConfig& tls = config.tls;
+  if (tls.certificate.empty() != tls.privateKey.empty()) {
+    return fail(Errc::kInvalidParameter, "tls.certificate and tls.private_key go together");
+  }
+  if (!tls.certificate.empty() && tls.localCa.value_or(false)) {
+    return fail(Errc::kInvalidParameter,
+                "tls.local_ca: true and tls.certificate exclude each other; keep one");
+  }
+  if (tls.enabled() && tls.certificate.empty() && !tls.usesLocalCa()) {
+    return fail(Errc::kInvalidParameter,
+                "HTTPS listeners need tls.certificate + tls.private_key, or tls.local_ca: true");
   }
   if (config.gc.graceSeconds < 0 || config.gc.intervalSeconds < 0 ||
       config.gc.uploadExpirySeconds < 60) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,9 +27,34 @@ struct ManagementConfig {
   std::vector<std::string> listen{"127.0.0.1:5001"};
 };
 
+/// A certificate served for some SNI host names instead of the default one.
+struct TlsSniConfig {
+  std::vector<std::string> hosts;  // "name.example.com" or "*.example.com"
+  std::filesystem::path certificate;
+  std::filesystem::path privateKey;
+};
+
+/// HTTPS listeners and their certificates (docs/tls.md).
+struct TlsConfig {
+  /// Data-plane HTTPS listeners, in addition to the plain `listen` ones.
+  std::vector<std::string> listen;
+  /// Management API HTTPS listeners, in addition to management.listen.
+  std::vector<std::string> managementListen;
+  /// PEM chain and key of the default certificate; empty: the local CA issues one.
+  std::filesystem::path certificate;
+  std::filesystem::path privateKey;
+  /// Unset: true exactly when no certificate is given.
+  std::optional<bool> localCa;
+  std::vector<TlsSniConfig> sni;
+
+  bool enabled() const { return !listen.empty() || !managementListen.empty(); }
+  bool usesLocalCa() const { return localCa.value_or(certificate.empty()); }
+};
+
 struct Config {
   std::vector<std::string> listen{"127.0.0.1:5000"};
   ManagementConfig management;
+  TlsConfig tls;
   std::filesystem::path dataDir = "berth-data";
   std::string domain = "cr.internal";
   std::string defaultRegistry = "default";

@@ -17,6 +17,7 @@
 
 #include "auth/secret_box.h"
 #include "common/unique_fd.h"
+#include "daemon/tls_certificates.h"
 #include "http/server.h"
 #include "metadata/sqlite/sqlite_metadata_store.h"
 #include "mgmt/control_plane.h"
@@ -135,6 +136,10 @@ struct Daemon::State {
   std::unique_ptr<storage::FsBlobStore> blobs;
   std::unique_ptr<metadata::SqliteMetadataStore> metadata;
   std::unique_ptr<DataPlaneRegistries> registries;
+  // HTTPS (only when TLS listeners are configured): certificates, and the host wrapper that
+  // re-issues them when registries change. Declared before the control plane, which uses it.
+  std::unique_ptr<TlsCertificates> tls;
+  std::unique_ptr<CertificateTrackingHost> tlsHost;
   std::unique_ptr<auth::SecretBox> secrets;
   std::unique_ptr<mgmt::ControlPlane> controlPlane;
   std::unique_ptr<mgmt::OperatorAuth> operators;
@@ -226,8 +231,17 @@ Result<std::unique_ptr<Daemon>> Daemon::open(Config config, const Logger& log, A
   auto secrets = auth::SecretBox::openKeyFile(dir / "secret.key");
   if (!secrets.ok()) return secrets.error();
   state->secrets = std::make_unique<auth::SecretBox>(std::move(*secrets));
+  mgmt::RegistryHost* registryHost = state->registries.get();
+  if (access == Access::kExclusive && state->config.tls.enabled()) {
+    auto tls = TlsCertificates::open(state->config, state->clock, state->log);
+    if (!tls.ok()) return tls.error();
+    state->tls = std::move(*tls);
+    state->tlsHost =
+        std::make_unique<CertificateTrackingHost>(*state->registries, *state->tls, state->log);
+    registryHost = state->tlsHost.get();
+  }
   state->controlPlane = std::make_unique<mgmt::ControlPlane>(
-      *state->metadata, *state->metadata, *state->secrets, *state->registries, state->clock,
+      *state->metadata, *state->metadata, *state->secrets, *registryHost, state->clock,
       state->config.domain);
   state->operators = std::make_unique<mgmt::OperatorAuth>(*state->metadata, state->clock);
   if (access == Access::kExclusive) {
@@ -282,6 +296,13 @@ Status Daemon::serve() {
   unsigned threads = config.threads != 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency());
   http::Server server(api, config.limits, threads, state_->log);
   BERTH_TRY(server.listen(config.listen));
+  std::shared_ptr<net::TlsContextProvider> tls;
+  if (state_->tls) {
+    auto provider = state_->tls->provider();
+    if (!provider.ok()) return provider.error();
+    tls = std::move(*provider);
+    if (!config.tls.listen.empty()) BERTH_TRY(server.listenTls(config.tls.listen, tls));
+  }
   std::vector<std::string> dataPlane;
   for (const auto& ep : server.boundEndpoints()) dataPlane.push_back(endpointText(ep));
 
@@ -290,9 +311,15 @@ Status Daemon::serve() {
   // The management API is light; one thread keeps it off the data plane's cores.
   http::Server mgmtServer(mgmtApi, config.limits, 1, state_->log);
   if (!config.management.listen.empty()) BERTH_TRY(mgmtServer.listen(config.management.listen));
+  if (tls && !config.tls.managementListen.empty()) {
+    BERTH_TRY(mgmtServer.listenTls(config.tls.managementListen, tls));
+  }
 
   server.start();
   for (const auto& address : dataPlane) announce("berth: listening on http://" + address);
+  for (const auto& ep : server.boundTlsEndpoints()) {
+    announce("berth: listening on https://" + endpointText(ep));
+  }
   // After the data plane answers: creating the first operator hashes a password with scrypt,
   // which must not delay pulls on a fresh start.
   auto password = state_->operators->bootstrap();
@@ -301,6 +328,9 @@ Status Daemon::serve() {
   mgmtServer.start();
   for (const auto& ep : mgmtServer.boundEndpoints()) {
     announce("berth: management API on http://" + endpointText(ep));
+  }
+  for (const auto& ep : mgmtServer.boundTlsEndpoints()) {
+    announce("berth: management API on https://" + endpointText(ep));
   }
 
   // Scheduled garbage collection runs beside the server, never blocking requests for long.

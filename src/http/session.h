@@ -7,6 +7,7 @@
 // Stream-specific members (handshake, writeFileResponse, shutdown) are specialized once per
 // stream: plain ones in server.cc, TLS ones in tls_session.cc.
 
+// clang-format off: <utility> must precede the Boost headers (see the comment on it).
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -16,8 +17,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
 #include <utility>  // Boost 1.74 awaitable.hpp uses std::exchange without including it
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -32,6 +33,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+// clang-format on
 
 #include "common/log.h"
 #include "http/server.h"
@@ -95,7 +97,10 @@ class Session {
   template <typename... StreamArgs>
   Session(RequestHandler& handler, const ServerLimits& limits, const Logger& log,
           StreamArgs&&... streamArgs)
-      : stream_(std::forward<StreamArgs>(streamArgs)...), handler_(handler), limits_(limits), log_(log) {}
+      : stream_(std::forward<StreamArgs>(streamArgs)...),
+        handler_(handler),
+        limits_(limits),
+        log_(log) {}
 
   asio::awaitable<void> run();
 
@@ -117,6 +122,7 @@ class Session {
   const Logger& log_;
   beast::flat_buffer buffer_;
   net::ConnectionInfo conn_;
+  bool http10_ = false;  // the current request is HTTP/1.0
   std::string head_;
   std::string hostStorage_;
   Response response_;
@@ -128,7 +134,8 @@ class Session {
 template <typename Stream>
 class Session<Stream>::Body final : public BodyReader {
  public:
-  Body(Session& s, Parser& p, bool expectContinue) : s_(s), p_(p), expectContinue_(expectContinue) {}
+  Body(Session& s, Parser& p, bool expectContinue)
+      : s_(s), p_(p), expectContinue_(expectContinue) {}
 
   asio::awaitable<Result<std::size_t>> read(std::span<std::byte> out) override {
     if (p_.is_done() || out.empty()) {
@@ -256,6 +263,7 @@ asio::awaitable<bool> Session<Stream>::serveOne() {
   }
   co_await handler_.handle(req, response_);
 
+  http10_ = msg.version() == 10;
   bool keepAlive = msg.keep_alive() && !body.broken();
   if (!parser.is_done()) {
     // The handler answered without consuming the body (an error before reading it): closing is
@@ -275,7 +283,8 @@ asio::awaitable<bool> Session<Stream>::writeRaw(std::string_view bytes) {
 }
 
 template <typename Stream>
-asio::awaitable<bool> Session<Stream>::writeResponse(Response& response, bool keepAlive, bool head) {
+asio::awaitable<bool> Session<Stream>::writeResponse(Response& response, bool keepAlive,
+                                                     bool head) {
   head_.clear();
   head_.append("HTTP/1.1 ");
   appendNumber(head_, static_cast<std::uint64_t>(response.status));
@@ -290,6 +299,10 @@ asio::awaitable<bool> Session<Stream>::writeResponse(Response& response, bool ke
   }
   if (!keepAlive) {
     head_.append("Connection: close\r\n");
+  } else if (http10_) {
+    // HTTP/1.0 closes by default; a 1.0 client that asked to keep the connection (ab -k) waits
+    // for this header before it sends the next request.
+    head_.append("Connection: keep-alive\r\n");
   }
   head_.append("\r\n");
 
@@ -310,7 +323,8 @@ asio::awaitable<bool> Session<Stream>::writeResponse(Response& response, bool ke
 template <>
 asio::awaitable<bool> Session<PlainStream>::handshake();
 template <>
-asio::awaitable<bool> Session<PlainStream>::writeFileResponse(std::string_view head, FileBody& file);
+asio::awaitable<bool> Session<PlainStream>::writeFileResponse(std::string_view head,
+                                                              FileBody& file);
 template <>
 asio::awaitable<void> Session<PlainStream>::shutdown();
 
@@ -324,8 +338,8 @@ asio::awaitable<void> Session<TlsStream>::shutdown();
 
 /// Starts a TLS session on an accepted socket with the given context generation (tls_session.cc).
 /// `connections` is the worker's counter, decremented when the session ends.
-void spawnTlsSession(asio::ip::tcp::socket socket, std::shared_ptr<const net::TlsContextSet> contexts,
-                     RequestHandler& handler, const ServerLimits& limits, const Logger& log,
-                     std::size_t& connections);
+void spawnTlsSession(asio::ip::tcp::socket socket,
+                     std::shared_ptr<const net::TlsContextSet> contexts, RequestHandler& handler,
+                     const ServerLimits& limits, const Logger& log, std::size_t& connections);
 
 }  // namespace berth::http::detail

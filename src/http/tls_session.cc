@@ -6,11 +6,14 @@
 // available to an asio::ssl::stream (and the Debian 12 kernels we run on often lack the `tls`
 // module anyway). Bodies therefore go through one buffer per connection, read with pread.
 
+// clang-format off: <utility> must precede the Boost headers (see the comment on it).
 #include <algorithm>
 #include <cstring>
+#include <utility>  // Boost 1.74 awaitable.hpp uses std::exchange without including it
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ssl/stream_base.hpp>
+// clang-format on
 
 #include "http/session.h"
 #include "net/tls_context.h"
@@ -83,9 +86,9 @@ asio::awaitable<bool> Session<TlsStream>::writeFileResponse(std::string_view hea
 
 template class Session<TlsStream>;
 
-void spawnTlsSession(asio::ip::tcp::socket socket, std::shared_ptr<const net::TlsContextSet> contexts,
-                     RequestHandler& handler, const ServerLimits& limits, const Logger& log,
-                     std::size_t& connections) {
+void spawnTlsSession(asio::ip::tcp::socket socket,
+                     std::shared_ptr<const net::TlsContextSet> contexts, RequestHandler& handler,
+                     const ServerLimits& limits, const Logger& log, std::size_t& connections) {
   auto executor = socket.get_executor();
   auto session = std::make_shared<Session<TlsStream>>(handler, limits, log, std::move(socket),
                                                       contexts->defaultContext());

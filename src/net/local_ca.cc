@@ -1,16 +1,15 @@
 #include "net/local_ca.h"
 
 #include <fcntl.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <ctime>
-
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/rand.h>
 
 #include "common/unique_fd.h"
 #include "net/host_name.h"
@@ -84,7 +83,8 @@ Status pushName(GENERAL_NAMES* names, int type, ASN1_STRING* value) {
     return internal("out of memory building subjectAltName");
   }
   GENERAL_NAME_set0_value(gn.get(), type, value);
-  if (sk_GENERAL_NAME_push(names, gn.get()) == 0) return internal("out of memory building subjectAltName");
+  if (sk_GENERAL_NAME_push(names, gn.get()) == 0)
+    return internal("out of memory building subjectAltName");
   [[maybe_unused]] GENERAL_NAME* owned = gn.release();
   return okStatus();
 }
@@ -97,8 +97,9 @@ Result<GeneralNamesPtr> subjectAltNames(const std::vector<std::string>& dnsNames
     std::string dns = lowerAscii(raw);
     if (!isValidHostName(dns, /*allowWildcard=*/true)) {
       return fail(Errc::kInvalidParameter,
-                  "'" + raw + "' is not a DNS name a certificate can hold (letters, digits, '-', "
-                  "optionally a leading '*.')");
+                  "'" + raw +
+                      "' is not a DNS name a certificate can hold (letters, digits, '-', "
+                      "optionally a leading '*.')");
     }
     ASN1_IA5STRING* s = ASN1_IA5STRING_new();
     if (s == nullptr || ASN1_STRING_set(s, dns.data(), static_cast<int>(dns.size())) != 1) {
@@ -122,18 +123,21 @@ Result<std::string> readFile(const std::filesystem::path& file) {
   BioPtr bio(BIO_new_file(file.c_str(), "r"));
   if (!bio) {
     ERR_clear_error();
-    return fail(Errc::kInvalidParameter, "cannot read " + file.string() + ": " + std::strerror(errno));
+    return fail(Errc::kInvalidParameter,
+                "cannot read " + file.string() + ": " + std::strerror(errno));
   }
   std::string out;
   char chunk[4096];
   int n = 0;
-  while ((n = BIO_read(bio.get(), chunk, sizeof chunk)) > 0) out.append(chunk, static_cast<std::size_t>(n));
+  while ((n = BIO_read(bio.get(), chunk, sizeof chunk)) > 0)
+    out.append(chunk, static_cast<std::size_t>(n));
   return out;
 }
 
 /// Writes a whole file durably under its final name (temp file, fsync, rename, fsync dir), so a
 /// crash never leaves a half-written key.
-Status writeFileAtomically(const std::filesystem::path& file, const std::string& text, mode_t mode) {
+Status writeFileAtomically(const std::filesystem::path& file, const std::string& text,
+                           mode_t mode) {
   std::filesystem::path tmp = file;
   tmp += ".tmp";
   ::unlink(tmp.c_str());
@@ -167,7 +171,8 @@ std::string pemOf(X509* cert) {
 
 std::string pemOf(EVP_PKEY* key) {
   BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+  if (!bio ||
+      PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     return {};
   }
   return bioText(bio.get());
@@ -178,12 +183,13 @@ struct CaFiles {
   EvpPkeyPtr key;
 };
 
-Result<CaFiles> createCa(const std::filesystem::path& certFile, const std::filesystem::path& keyFile,
-                         std::time_t now) {
+Result<CaFiles> createCa(const std::filesystem::path& certFile,
+                         const std::filesystem::path& keyFile, std::time_t now) {
   auto key = generateP256();
   if (!key.ok()) return key.error();
   X509Ptr cert(X509_new());
-  if (!cert || X509_set_version(cert.get(), X509_VERSION_3) != 1) return internal("cannot create the CA certificate");
+  if (!cert || X509_set_version(cert.get(), X509_VERSION_3) != 1)
+    return internal("cannot create the CA certificate");
   BERTH_TRY(setRandomSerial(cert.get()));
   BERTH_TRY(setValidity(cert.get(), now, LocalCa::kCaValidityDays));
   // A per-CA suffix tells apart the CAs of several data directories in one trust store.
@@ -198,10 +204,12 @@ Result<CaFiles> createCa(const std::filesystem::path& certFile, const std::files
     return internal("cannot create the CA certificate");
   }
   // pathlen:0: this CA signs leaves only, so a stolen leaf key can never mint certificates.
-  BERTH_TRY(addExtension(cert.get(), cert.get(), NID_basic_constraints, "critical,CA:TRUE,pathlen:0"));
+  BERTH_TRY(
+      addExtension(cert.get(), cert.get(), NID_basic_constraints, "critical,CA:TRUE,pathlen:0"));
   BERTH_TRY(addExtension(cert.get(), cert.get(), NID_key_usage, "critical,keyCertSign,cRLSign"));
   BERTH_TRY(addExtension(cert.get(), cert.get(), NID_subject_key_identifier, "hash"));
-  if (X509_sign(cert.get(), key->get(), EVP_sha256()) <= 0) return internal("cannot sign the CA certificate");
+  if (X509_sign(cert.get(), key->get(), EVP_sha256()) <= 0)
+    return internal("cannot sign the CA certificate");
 
   // Key first: a crash between the two renames leaves a key without a certificate, which the
   // next start reports instead of silently making a second CA.
@@ -210,7 +218,8 @@ Result<CaFiles> createCa(const std::filesystem::path& certFile, const std::files
   return CaFiles{std::move(cert), std::move(*key)};
 }
 
-Result<CaFiles> loadCa(const std::filesystem::path& certFile, const std::filesystem::path& keyFile) {
+Result<CaFiles> loadCa(const std::filesystem::path& certFile,
+                       const std::filesystem::path& keyFile) {
   auto certText = readFile(certFile);
   if (!certText.ok()) return certText.error();
   auto keyText = readFile(keyFile);
@@ -218,12 +227,14 @@ Result<CaFiles> loadCa(const std::filesystem::path& certFile, const std::filesys
   BioPtr certBio = memoryBio(*certText);
   X509Ptr cert(PEM_read_bio_X509(certBio.get(), nullptr, nullptr, nullptr));
   if (!cert) {
-    return fail(Errc::kInvalidParameter, openSslError(certFile.string() + " is not a PEM certificate"));
+    return fail(Errc::kInvalidParameter,
+                openSslError(certFile.string() + " is not a PEM certificate"));
   }
   BioPtr keyBio = memoryBio(*keyText);
   EvpPkeyPtr key(PEM_read_bio_PrivateKey(keyBio.get(), nullptr, nullptr, nullptr));
   if (!key) {
-    return fail(Errc::kInvalidParameter, openSslError(keyFile.string() + " is not a PEM private key"));
+    return fail(Errc::kInvalidParameter,
+                openSslError(keyFile.string() + " is not a PEM private key"));
   }
   if (X509_check_private_key(cert.get(), key.get()) != 1) {
     return fail(Errc::kInvalidParameter,
@@ -282,7 +293,8 @@ Result<IssuedCert> LocalCa::issue(const std::vector<std::string>& dnsNames,
   const auto now = static_cast<std::time_t>(clock_->nowUnixSeconds());
 
   X509Ptr cert(X509_new());
-  if (!cert || X509_set_version(cert.get(), X509_VERSION_3) != 1) return internal("cannot create a certificate");
+  if (!cert || X509_set_version(cert.get(), X509_VERSION_3) != 1)
+    return internal("cannot create a certificate");
   BERTH_TRY(setRandomSerial(cert.get()));
   BERTH_TRY(setValidity(cert.get(), now, kLeafValidityDays));
   // Clients match the SANs; the CN is only for people reading the certificate.
@@ -302,16 +314,18 @@ Result<IssuedCert> LocalCa::issue(const std::vector<std::string>& dnsNames,
   BERTH_TRY(addExtension(cert.get(), cert_.get(), NID_subject_key_identifier, "hash"));
   BERTH_TRY(addExtension(cert.get(), cert_.get(), NID_authority_key_identifier, "keyid:always"));
   // Critical only when the subject is empty (RFC 5280 4.2.1.6); ours never is.
-  if (X509_add1_ext_i2d(cert.get(), NID_subject_alt_name, names->get(), 0, X509V3_ADD_DEFAULT) != 1) {
+  if (X509_add1_ext_i2d(cert.get(), NID_subject_alt_name, names->get(), 0, X509V3_ADD_DEFAULT) !=
+      1) {
     return internal("cannot add subjectAltName");
   }
-  if (X509_sign(cert.get(), key_.get(), EVP_sha256()) <= 0) return internal("cannot sign a certificate");
+  if (X509_sign(cert.get(), key_.get(), EVP_sha256()) <= 0)
+    return internal("cannot sign a certificate");
 
   IssuedCert out;
   out.certificateChainPem = pemOf(cert.get()) + pemOf(cert_.get());
   out.privateKeyPem = pemOf(key->get());
-  out.notAfterUnixSeconds = static_cast<std::int64_t>(now) +
-                            static_cast<std::int64_t>(kLeafValidityDays) * 24 * 3600;
+  out.notAfterUnixSeconds =
+      static_cast<std::int64_t>(now) + static_cast<std::int64_t>(kLeafValidityDays) * 24 * 3600;
   if (out.certificateChainPem.empty() || out.privateKeyPem.empty()) {
     return internal("cannot encode the issued certificate");
   }

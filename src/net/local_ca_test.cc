@@ -1,14 +1,13 @@
 #include "net/local_ca.h"
 
+#include <gtest/gtest.h>
+#include <openssl/pem.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
-
-#include <gtest/gtest.h>
-#include <openssl/pem.h>
 
 namespace berth::net {
 namespace {
@@ -60,14 +59,15 @@ int verify(X509* leaf, X509* ca, const std::string& host, std::time_t at) {
 
 std::vector<std::string> sanStrings(X509* cert) {
   std::vector<std::string> out;
-  GeneralNamesPtr names(static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
+  GeneralNamesPtr names(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
   if (!names) return out;
   for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
     const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names.get(), i);
     if (gn->type == GEN_DNS) {
-      out.push_back("DNS:" + std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(gn->d.dNSName)),
-                                         static_cast<std::size_t>(ASN1_STRING_length(gn->d.dNSName))));
+      out.push_back("DNS:" +
+                    std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(gn->d.dNSName)),
+                                static_cast<std::size_t>(ASN1_STRING_length(gn->d.dNSName))));
     } else if (gn->type == GEN_IPADD) {
       out.push_back("IP:" + std::to_string(ASN1_STRING_length(gn->d.iPAddress)) + " bytes");
     }
@@ -81,7 +81,7 @@ TEST_F(LocalCaTest, CreatesCaFilesWithCaExtensionsAndPrivateKeyMode) {
   EXPECT_TRUE(ca->created());
   EXPECT_EQ(ca->certificatePath(), dir_ / "ca.pem");
 
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat((dir_ / "ca.key").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   ASSERT_EQ(::stat((dir_ / "ca.pem").c_str(), &st), 0);
@@ -101,7 +101,9 @@ TEST_F(LocalCaTest, CreatesCaFilesWithCaExtensionsAndPrivateKeyMode) {
   EXPECT_STREQ(group, "prime256v1");
   int days = 0;
   int secs = 0;
-  ASSERT_EQ(ASN1_TIME_diff(&days, &secs, X509_get0_notBefore(cert.get()), X509_get0_notAfter(cert.get())), 1);
+  ASSERT_EQ(
+      ASN1_TIME_diff(&days, &secs, X509_get0_notBefore(cert.get()), X509_get0_notAfter(cert.get())),
+      1);
   EXPECT_GE(days, 3650);
   EXPECT_LE(days, 3651);
 }
@@ -126,7 +128,8 @@ TEST_F(LocalCaTest, RefusesHalfACa) {
   std::filesystem::remove(dir_ / "ca.pem");
   auto reopened = LocalCa::openOrCreate(dir_, clock_);
   ASSERT_FALSE(reopened.ok());
-  EXPECT_NE(reopened.error().message.find("remove both"), std::string::npos) << reopened.error().message;
+  EXPECT_NE(reopened.error().message.find("remove both"), std::string::npos)
+      << reopened.error().message;
 }
 
 TEST_F(LocalCaTest, RejectsAKeyOfAnotherCertificate) {
@@ -143,10 +146,10 @@ TEST_F(LocalCaTest, RejectsAKeyOfAnotherCertificate) {
 TEST_F(LocalCaTest, IssuedLeafVerifiesAndCoversItsNames) {
   auto ca = LocalCa::openOrCreate(dir_, clock_);
   ASSERT_TRUE(ca.ok()) << ca.error().message;
-  auto issued = ca->issue({"*.cr.internal", "*.privatelink.cr.internal", "myreg.cr.internal",
-                           "myreg.privatelink.cr.internal", "myreg.eastus.data.cr.internal",
-                           "LocalHost"},
-                          {"127.0.0.1", "::1"});
+  auto issued =
+      ca->issue({"*.cr.internal", "*.privatelink.cr.internal", "myreg.cr.internal",
+                 "myreg.privatelink.cr.internal", "myreg.eastus.data.cr.internal", "LocalHost"},
+                {"127.0.0.1", "::1"});
   ASSERT_TRUE(issued.ok()) << issued.error().message;
   X509Ptr caCert = parseCert(ca->certificatePem());
   X509Ptr leaf = parseCert(issued->certificateChainPem);
@@ -155,12 +158,14 @@ TEST_F(LocalCaTest, IssuedLeafVerifiesAndCoversItsNames) {
   // The chain PEM carries the CA after the leaf.
   EXPECT_NE(issued->certificateChainPem.find(ca->certificatePem()), std::string::npos);
 
-  for (const char* host : {"myreg.cr.internal", "other.cr.internal", "myreg.privatelink.cr.internal",
-                           "new.privatelink.cr.internal", "myreg.eastus.data.cr.internal", "localhost"}) {
+  for (const char* host :
+       {"myreg.cr.internal", "other.cr.internal", "myreg.privatelink.cr.internal",
+        "new.privatelink.cr.internal", "myreg.eastus.data.cr.internal", "localhost"}) {
     EXPECT_EQ(verify(leaf.get(), caCert.get(), host, clock_.now), X509_V_OK) << host;
   }
   // Wildcards match one label only.
-  EXPECT_EQ(verify(leaf.get(), caCert.get(), "a.b.cr.internal", clock_.now), X509_V_ERR_HOSTNAME_MISMATCH);
+  EXPECT_EQ(verify(leaf.get(), caCert.get(), "a.b.cr.internal", clock_.now),
+            X509_V_ERR_HOSTNAME_MISMATCH);
   EXPECT_EQ(verify(leaf.get(), caCert.get(), "other.westus.data.cr.internal", clock_.now),
             X509_V_ERR_HOSTNAME_MISMATCH);
   EXPECT_EQ(X509_check_ip_asc(leaf.get(), "127.0.0.1", 0), 1);
@@ -168,10 +173,10 @@ TEST_F(LocalCaTest, IssuedLeafVerifiesAndCoversItsNames) {
   EXPECT_EQ(X509_check_ip_asc(leaf.get(), "10.0.0.1", 0), 0);
 
   std::vector<std::string> sans = sanStrings(leaf.get());
-  EXPECT_EQ(sans, (std::vector<std::string>{"DNS:*.cr.internal", "DNS:*.privatelink.cr.internal",
-                                            "DNS:myreg.cr.internal", "DNS:myreg.privatelink.cr.internal",
-                                            "DNS:myreg.eastus.data.cr.internal", "DNS:localhost",
-                                            "IP:4 bytes", "IP:16 bytes"}));
+  EXPECT_EQ(sans, (std::vector<std::string>{
+                      "DNS:*.cr.internal", "DNS:*.privatelink.cr.internal", "DNS:myreg.cr.internal",
+                      "DNS:myreg.privatelink.cr.internal", "DNS:myreg.eastus.data.cr.internal",
+                      "DNS:localhost", "IP:4 bytes", "IP:16 bytes"}));
 
   EXPECT_EQ(X509_check_ca(leaf.get()), 0);
   EXPECT_TRUE(X509_get_extension_flags(leaf.get()) & EXFLAG_XKUSAGE);
@@ -188,7 +193,9 @@ TEST_F(LocalCaTest, IssuedLeafVerifiesAndCoversItsNames) {
 
   int days = 0;
   int secs = 0;
-  ASSERT_EQ(ASN1_TIME_diff(&days, &secs, X509_get0_notBefore(leaf.get()), X509_get0_notAfter(leaf.get())), 1);
+  ASSERT_EQ(
+      ASN1_TIME_diff(&days, &secs, X509_get0_notBefore(leaf.get()), X509_get0_notAfter(leaf.get())),
+      1);
   EXPECT_EQ(days, 397);  // plus the one-hour backdate
   EXPECT_EQ(issued->notAfterUnixSeconds, clock_.now + 397LL * 86400);
 }
@@ -200,7 +207,8 @@ TEST_F(LocalCaTest, LeafIsNotValidPastItsLifetime) {
   ASSERT_TRUE(issued.ok());
   X509Ptr caCert = parseCert(ca->certificatePem());
   X509Ptr leaf = parseCert(issued->certificateChainPem);
-  EXPECT_EQ(verify(leaf.get(), caCert.get(), "", clock_.now + 398LL * 86400), X509_V_ERR_CERT_HAS_EXPIRED);
+  EXPECT_EQ(verify(leaf.get(), caCert.get(), "", clock_.now + 398LL * 86400),
+            X509_V_ERR_CERT_HAS_EXPIRED);
 }
 
 TEST_F(LocalCaTest, EachLeafHasItsOwnKeyAndSerial) {
@@ -212,7 +220,8 @@ TEST_F(LocalCaTest, EachLeafHasItsOwnKeyAndSerial) {
   EXPECT_NE(a->privateKeyPem, b->privateKeyPem);
   X509Ptr ca1 = parseCert(a->certificateChainPem);
   X509Ptr ca2 = parseCert(b->certificateChainPem);
-  EXPECT_NE(ASN1_INTEGER_cmp(X509_get0_serialNumber(ca1.get()), X509_get0_serialNumber(ca2.get())), 0);
+  EXPECT_NE(ASN1_INTEGER_cmp(X509_get0_serialNumber(ca1.get()), X509_get0_serialNumber(ca2.get())),
+            0);
 }
 
 TEST_F(LocalCaTest, RejectsMalformedNames) {

@@ -2,10 +2,6 @@
 // RAII owners for the OpenSSL objects berth creates, and the one function that turns OpenSSL's
 // thread-local error queue into text for an Error message.
 
-#include <memory>
-#include <string>
-#include <string_view>
-
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -13,6 +9,10 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
 
 namespace berth::net {
 
@@ -47,8 +47,10 @@ using SslPtr = std::unique_ptr<SSL, OpenSslDeleter<SSL_free>>;
 /// would be blamed on the next, unrelated call.
 std::string openSslError(std::string_view what);
 
-/// A read-only memory BIO over `pem` (which must outlive it).
+/// A read-only memory BIO over `pem` (which must outlive it: OpenSSL does not copy).
 BioPtr memoryBio(std::string_view pem);
+/// A temporary string would dangle before the BIO is read.
+BioPtr memoryBio(std::string&& pem) = delete;
 
 /// PEM text of a BIO_s_mem that was written to.
 std::string bioText(BIO* bio);

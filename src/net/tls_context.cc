@@ -1,9 +1,9 @@
 #include "net/tls_context.h"
 
-#include <cstring>
-
 #include <openssl/err.h>
 #include <openssl/pem.h>
+
+#include <cstring>
 
 #include "net/host_name.h"
 
@@ -50,7 +50,9 @@ int selectCertificate(SSL* ssl, int* alert, void* arg) {
   return SSL_TLSEXT_ERR_OK;
 }
 
-Error invalid(const std::string& what) { return makeError(Errc::kInvalidParameter, openSslError(what)); }
+Error invalid(const std::string& what) {
+  return makeError(Errc::kInvalidParameter, openSslError(what));
+}
 
 /// One server context with berth's protocol settings and the identity's certificate and key.
 /// Every context gets the same settings because OpenSSL reads ALPN from the context the SNI
@@ -60,7 +62,8 @@ Result<SslCtxPtr> makeContext(const TlsIdentity& identity, const std::string& la
   if (!ctx) return makeError(Errc::kInternal, openSslError("cannot create a TLS context"));
   if (SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION) != 1 ||
       SSL_CTX_set_cipher_list(ctx.get(), kTls12Ciphers) != 1 ||
-      SSL_CTX_set_session_id_context(ctx.get(), kSessionIdContext, sizeof kSessionIdContext - 1) != 1) {
+      SSL_CTX_set_session_id_context(ctx.get(), kSessionIdContext, sizeof kSessionIdContext - 1) !=
+          1) {
     return makeError(Errc::kInternal, openSslError("cannot configure a TLS context"));
   }
   SSL_CTX_set_options(ctx.get(), SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
@@ -86,7 +89,8 @@ Result<SslCtxPtr> makeContext(const TlsIdentity& identity, const std::string& la
   BioPtr keyBio = memoryBio(identity.privateKeyPem);
   EvpPkeyPtr key(PEM_read_bio_PrivateKey(keyBio.get(), nullptr, nullptr, nullptr));
   if (!key) return invalid(label + ": the private key is not PEM (or is encrypted)");
-  if (SSL_CTX_use_PrivateKey(ctx.get(), key.get()) != 1 || SSL_CTX_check_private_key(ctx.get()) != 1) {
+  if (SSL_CTX_use_PrivateKey(ctx.get(), key.get()) != 1 ||
+      SSL_CTX_check_private_key(ctx.get()) != 1) {
     return invalid(label + ": the private key does not belong to the certificate");
   }
   return ctx;
@@ -96,13 +100,14 @@ Result<std::string> readFile(const std::filesystem::path& file, const char* what
   BioPtr bio(BIO_new_file(file.c_str(), "r"));
   if (!bio) {
     ERR_clear_error();
-    return fail(Errc::kInvalidParameter,
-                std::string("cannot read the TLS ") + what + " " + file.string() + ": " + std::strerror(errno));
+    return fail(Errc::kInvalidParameter, std::string("cannot read the TLS ") + what + " " +
+                                             file.string() + ": " + std::strerror(errno));
   }
   std::string out;
   char chunk[4096];
   int n = 0;
-  while ((n = BIO_read(bio.get(), chunk, sizeof chunk)) > 0) out.append(chunk, static_cast<std::size_t>(n));
+  while ((n = BIO_read(bio.get(), chunk, sizeof chunk)) > 0)
+    out.append(chunk, static_cast<std::size_t>(n));
   return out;
 }
 
@@ -134,7 +139,8 @@ SSL_CTX* TlsContextSet::select(std::string_view serverName) const {
   if (auto it = exact_.find(name); it != exact_.end()) return it->second.get();
   const std::size_t dot = name.find('.');
   if (dot != std::string::npos && dot > 0) {
-    if (auto it = wildcard_.find(name.substr(dot + 1)); it != wildcard_.end()) return it->second.get();
+    if (auto it = wildcard_.find(name.substr(dot + 1)); it != wildcard_.end())
+      return it->second.get();
   }
   return nullptr;
 }
@@ -158,8 +164,8 @@ Result<std::shared_ptr<const TlsContextSet>> TlsContextProvider::build(
     for (const std::string& raw : cert.hostPatterns) {
       std::string pattern = normalizePattern(raw);
       if (pattern.empty()) {
-        return fail(Errc::kInvalidParameter, "TLS host name '" + raw +
-                                                 "' must be a DNS name or '*.' followed by one");
+        return fail(Errc::kInvalidParameter,
+                    "TLS host name '" + raw + "' must be a DNS name or '*.' followed by one");
       }
       if (pattern.starts_with("*.")) {
         set->wildcard_[pattern.substr(2)] = shared;
@@ -200,7 +206,8 @@ Status TlsContextProvider::addCertificate(SniCertificate cert) {
     SniCertificate kept{{}, existing.identity};
     for (const std::string& p : existing.hostPatterns) {
       bool replaced = false;
-      for (const std::string& q : cert.hostPatterns) replaced = replaced || normalizePattern(p) == normalizePattern(q);
+      for (const std::string& q : cert.hostPatterns)
+        replaced = replaced || normalizePattern(p) == normalizePattern(q);
       if (!replaced) kept.hostPatterns.push_back(p);
     }
     if (!kept.hostPatterns.empty()) sni.push_back(std::move(kept));

@@ -8,6 +8,7 @@
 // ALPN protocol "http/1.1" (berth serves HTTP/1.1 only).
 
 #include <atomic>
+#include <boost/asio/ssl/context.hpp>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -15,8 +16,6 @@
 #include <string_view>
 #include <unordered_map>
 #include <vector>
-
-#include <boost/asio/ssl/context.hpp>
 
 #include "common/result.h"
 #include "net/openssl_ptr.h"

@@ -1,11 +1,11 @@
 #include "net/tls_context.h"
 
+#include <gtest/gtest.h>
+#include <openssl/pem.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
-
-#include <gtest/gtest.h>
-#include <openssl/pem.h>
 
 #include "common/clock.h"
 #include "net/local_ca.h"
@@ -45,7 +45,8 @@ class TlsContextTest : public ::testing::Test {
                             int clientMaxVersion = 0) {
     HandshakeResult result;
     SslCtxPtr clientCtx(SSL_CTX_new(TLS_client_method()));
-    BioPtr caBio = memoryBio(ca_->certificatePem());
+    const std::string caPem = ca_->certificatePem();
+    BioPtr caBio = memoryBio(caPem);
     X509Ptr caCert(PEM_read_bio_X509(caBio.get(), nullptr, nullptr, nullptr));
     X509_STORE_add_cert(SSL_CTX_get_cert_store(clientCtx.get()), caCert.get());
     SSL_CTX_set_verify(clientCtx.get(), SSL_VERIFY_PEER, nullptr);

@@ -362,6 +362,23 @@ _start_berth() {
   fail "berth did not print 'berth: listening on http://127.0.0.1:PORT' within 30 s"
 }
 
+# berth_log_port WHAT: the port of berth's first "berth: WHAT://127.0.0.1:PORT" line in the
+# current registry log, waiting up to 30 s for it. WHAT is e.g. "listening on https" (a
+# --tls-listen / tls.listen listener) or "management API on https" (tls.management_listen).
+berth_log_port() {
+  local what="$1" i line
+  for ((i = 0; i < 300; i++)); do
+    line="$(grep -m1 -oE "berth: $what://127\.0\.0\.1:[0-9]+" "$REG_LOG" || true)"
+    if [[ -n "$line" ]]; then
+      printf '%s' "${line##*:}"
+      return 0
+    fi
+    kill -0 "$REG_PID" 2>/dev/null || fail "berth exited before printing 'berth: $what://127.0.0.1:PORT' (log: $REG_LOG)"
+    sleep 0.1
+  done
+  fail "berth did not print 'berth: $what://127.0.0.1:PORT' within 30 s"
+}
+
 _wait_registry_ready() {
   local i code
   for ((i = 0; i < 150; i++)); do

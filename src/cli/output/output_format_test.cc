@@ -156,6 +156,22 @@ TEST(YamlOutput, QuotesStringsThatWouldReadBackAsOtherTypes) {
             "j: plain text\n");
 }
 
+TEST(YamlOutput, Yaml11ResolverEdgeCases) {
+  auto quoted = [](std::string_view text) {
+    return formatYaml(Json{{"k", std::string(text)}}, false) != "k: " + std::string(text) + "\n";
+  };
+  for (auto q : {"1:30", "12:30:00", ".5", "-.inf", ".NaN", "+1_000", "0b101", "0o17x", "017",
+                 "1.", "-1.5e+3", "2026-1-2 3:04:05", "2026-01-02", "2026-01-02T03:04:05.5+01:00",
+                 "1:30.5", "-", "NULL", "<<", "="}) {
+    if (std::string_view(q) == "0o17x") continue;
+    EXPECT_TRUE(quoted(q)) << q;
+  }
+  for (auto p : {"1e5", "v1", "0o17x", "1.2.3", "2026-01-02T03:04", "12:60", "0x", "0b", "inf",
+                 "nan", "yes!", "sha256:abc", "e2e/app", "10.0.0.1", "127.0.0.1:5000"}) {
+    EXPECT_FALSE(quoted(p)) << p;
+  }
+}
+
 TEST(YamlOutput, QuotesIndicatorsAndWhitespace) {
   const Json doc = parse(R"({"a":"- x","b":"key: value","c":"# comment","d":" lead",
                              "e":"trail ","f":"it's","g":"a #b","h":"*star","i":"@at",

@@ -5,7 +5,8 @@
 
 #include <cstdio>
 #include <limits>
-#include <regex>
+#include <cctype>
+#include <initializer_list>
 #include <string>
 
 #include "cli/output/output_format.h"
@@ -16,26 +17,170 @@ namespace {
 constexpr std::string_view kKeyColor = "\x1b[94m";
 constexpr std::string_view kReset = "\x1b[0m";
 
+// A cursor for the hand-written matchers below. They replace std::regex, whose matcher recurses
+// per character (a long string value could exhaust the stack) and trips GCC 12's sanitizer build.
+class Scan {
+ public:
+  explicit Scan(std::string_view s) : s_(s) {}
+  bool done() const { return i_ == s_.size(); }
+  bool peek(auto pred, std::size_t ahead = 0) const {
+    return i_ + ahead < s_.size() && pred(s_[i_ + ahead]);
+  }
+  bool take(char c) {
+    if (i_ < s_.size() && s_[i_] == c) return ++i_, true;
+    return false;
+  }
+  bool takeIf(auto pred) {
+    if (peek(pred)) return ++i_, true;
+    return false;
+  }
+  std::size_t takeWhile(auto pred) {
+    std::size_t n = 0;
+    while (takeIf(pred)) ++n;
+    return n;
+  }
+  bool takeWord(std::initializer_list<std::string_view> words) {
+    for (auto w : words) {
+      if (s_.substr(i_).starts_with(w)) return i_ += w.size(), true;
+    }
+    return false;
+  }
+  void sign() { takeIf([](char c) { return c == '-' || c == '+'; }); }
+
+ private:
+  std::string_view s_;
+  std::size_t i_ = 0;
+};
+
+constexpr auto kDigit = [](char c) { return c >= '0' && c <= '9'; };
+constexpr auto kDigitUnderscore = [](char c) { return (c >= '0' && c <= '9') || c == '_'; };
+
+// (:[0-5]?[0-9])+ -- taking two digits when they fit is safe: one digit followed by another
+// digit could never continue the pattern.
+bool sexagesimalGroups(Scan& in) {
+  int groups = 0;
+  while (in.take(':')) {
+    if (in.peek([](char c) { return c >= '0' && c <= '5'; }) && in.peek(kDigit, 1)) {
+      in.takeIf(kDigit);
+      in.takeIf(kDigit);
+    } else if (!in.takeIf(kDigit)) {
+      return false;
+    }
+    ++groups;
+  }
+  return groups > 0;
+}
+
+bool exponent(Scan& in) {
+  if (!in.takeIf([](char c) { return c == 'e' || c == 'E'; })) return true;
+  return in.takeIf([](char c) { return c == '-' || c == '+'; }) && in.takeWhile(kDigit) > 0;
+}
+
+bool isInt(std::string_view s) {
+  auto alt = [&](auto match) {
+    Scan in(s);
+    return match(in) && in.done();
+  };
+  return alt([](Scan& in) {
+           in.sign();
+           return in.takeWord({"0b"}) &&
+                  in.takeWhile([](char c) { return c == '0' || c == '1' || c == '_'; }) > 0;
+         }) ||
+         alt([](Scan& in) {
+           in.sign();
+           return in.take('0') &&
+                  in.takeWhile([](char c) { return (c >= '0' && c <= '7') || c == '_'; }) > 0;
+         }) ||
+         alt([](Scan& in) {
+           in.sign();
+           if (in.take('0')) return true;
+           return in.takeIf([](char c) { return c >= '1' && c <= '9'; }) &&
+                  (in.takeWhile(kDigitUnderscore), true);
+         }) ||
+         alt([](Scan& in) {
+           in.sign();
+           return in.takeWord({"0x"}) && in.takeWhile([](char c) {
+             return std::isxdigit(static_cast<unsigned char>(c)) || c == '_';
+           }) > 0;
+         }) ||
+         alt([](Scan& in) {
+           in.sign();
+           return in.takeIf([](char c) { return c >= '1' && c <= '9'; }) &&
+                  (in.takeWhile(kDigitUnderscore), true) && sexagesimalGroups(in);
+         });
+}
+
+bool isFloat(std::string_view s) {
+  auto alt = [&](auto match) {
+    Scan in(s);
+    return match(in) && in.done();
+  };
+  return alt([](Scan& in) {
+           in.sign();
+           return in.takeIf(kDigit) && (in.takeWhile(kDigitUnderscore), true) && in.take('.') &&
+                  (in.takeWhile(kDigitUnderscore), true) && exponent(in);
+         }) ||
+         alt([](Scan& in) {
+           return in.take('.') && in.takeWhile(kDigitUnderscore) > 0 && exponent(in);
+         }) ||
+         alt([](Scan& in) {
+           in.sign();
+           return in.takeIf(kDigit) && (in.takeWhile(kDigitUnderscore), true) &&
+                  sexagesimalGroups(in) && in.take('.') && (in.takeWhile(kDigitUnderscore), true);
+         }) ||
+         alt([](Scan& in) {
+           in.sign();
+           return in.take('.') && in.takeWord({"inf", "Inf", "INF"});
+         }) ||
+         alt([](Scan& in) { return in.take('.') && in.takeWord({"nan", "NaN", "NAN"}); });
+}
+
+bool isTimestamp(std::string_view s) {
+  auto digits = [](Scan& in, std::size_t min, std::size_t max) {
+    std::size_t n = 0;
+    while (n < max && in.takeIf(kDigit)) ++n;
+    return n >= min;
+  };
+  {
+    Scan in(s);
+    if (digits(in, 4, 4) && in.take('-') && digits(in, 2, 2) && in.take('-') &&
+        digits(in, 2, 2) && in.done()) {
+      return true;
+    }
+  }
+  Scan in(s);
+  if (!(digits(in, 4, 4) && in.take('-') && digits(in, 1, 2) && in.take('-') &&
+        digits(in, 1, 2))) {
+    return false;
+  }
+  auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  if (!in.takeIf([](char c) { return c == 'T' || c == 't'; }) && in.takeWhile(blank) == 0) {
+    return false;
+  }
+  if (!(digits(in, 1, 2) && in.take(':') && digits(in, 2, 2) && in.take(':') &&
+        digits(in, 2, 2))) {
+    return false;
+  }
+  if (in.take('.')) in.takeWhile(kDigit);
+  if (in.done()) return true;
+  in.takeWhile(blank);
+  if (in.take('Z')) return in.done();
+  if (!in.takeIf([](char c) { return c == '-' || c == '+'; }) || !digits(in, 1, 2)) return false;
+  if (in.take(':') && !digits(in, 2, 2)) return false;
+  return in.done();
+}
+
 // YAML 1.1 implicit types PyYAML's resolver recognizes. A string matching one of them must be
 // quoted or it would load back as that type ("true", "1_000", "2026-01-02T03:04:05Z", "~").
 bool resolvesToNonString(const std::string& s) {
-  static const std::regex kPatterns[] = {
-      std::regex("yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"),
-      std::regex("[-+]?(?:[0-9][0-9_]*)\\.[0-9_]*(?:[eE][-+][0-9]+)?|\\.[0-9_]+(?:[eE][-+][0-9]+)?"
-                 "|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\\.[0-9_]*|[-+]?\\.(?:inf|Inf|INF)"
-                 "|\\.(?:nan|NaN|NAN)"),
-      std::regex("[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+"
-                 "|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+"),
-      std::regex("<<|=|~|null|Null|NULL|"),
-      std::regex(
-          "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
-          "|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \\t]+)[0-9][0-9]?:"
-          "[0-9][0-9]:[0-9][0-9](?:\\.[0-9]*)?(?:[ \\t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?"),
-  };
-  for (const auto& re : kPatterns) {
-    if (std::regex_match(s, re)) return true;
+  static constexpr std::string_view kWords[] = {
+      "yes", "Yes", "YES", "no",   "No",   "NO",   "true", "True", "TRUE", "false", "False",
+      "FALSE", "on", "On", "ON",  "off",  "Off",  "OFF",  "~",    "null", "Null",  "NULL",
+      "",    "<<", "="};
+  for (auto w : kWords) {
+    if (s == w) return true;
   }
-  return false;
+  return isInt(s) || isFloat(s) || isTimestamp(s);
 }
 
 // Decodes one UTF-8 sequence at s[i]; invalid bytes come back as U+FFFD, one byte consumed.
