@@ -245,7 +245,7 @@ Result<std::unique_ptr<Daemon>> Daemon::open(Config config, const Logger& log, A
       state->config.domain);
   state->operators = std::make_unique<mgmt::OperatorAuth>(*state->metadata, state->clock);
   if (access == Access::kExclusive) {
-    BERTH_TRY(state->controlPlane->bootstrap());
+    BERTH_TRY(state->controlPlane->publishStoredRegistries());
   } else {
     // Read-only tools still need the managed registries, without writing anything.
     std::vector<mgmt::RegistrySettings> managed;
@@ -322,6 +322,7 @@ Status Daemon::serve() {
   }
   // After the data plane answers: creating the first operator hashes a password with scrypt,
   // which must not delay pulls on a fresh start.
+  BERTH_TRY(state_->controlPlane->ensureDefaultSubscription());
   auto password = state_->operators->bootstrap();
   if (!password.ok()) return password.error();
   if (*password) BERTH_TRY(writeOperatorCredentials(config.dataDir, **password, state_->log));

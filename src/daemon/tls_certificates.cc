@@ -13,6 +13,8 @@ namespace {
 /// Explicit SANs are listed for this many registries at most; past that the wildcards alone
 /// cover them, so the certificate every full handshake carries stays a few KiB.
 constexpr std::size_t kMaxExplicitRegistries = 64;
+/// Twice a day is plenty against a 30-day renewal window, and cheap.
+constexpr std::chrono::hours kRenewalCheckInterval{12};
 
 /// The literal address of "host:port" when it names one specific IP (not 0.0.0.0 or ::).
 std::optional<std::string> specificIp(const std::string& listen) {
@@ -84,7 +86,7 @@ CertificateNames certificateNames(const Config& config,
 Result<std::unique_ptr<TlsCertificates>> TlsCertificates::open(const Config& config,
                                                                const Clock& clock,
                                                                const Logger& log) {
-  std::unique_ptr<TlsCertificates> tls(new TlsCertificates(config, log));
+  std::unique_ptr<TlsCertificates> tls(new TlsCertificates(config, clock, log));
   for (const TlsSniConfig& entry : config.tls.sni) {
     auto identity = net::loadTlsIdentity(entry.certificate, entry.privateKey);
     if (!identity.ok()) return identity.error();
@@ -108,7 +110,35 @@ Result<std::unique_ptr<TlsCertificates>> TlsCertificates::open(const Config& con
              " (add it to the trust store of every client: see docs/tls.md)");
   }
   tls->ca_.emplace(std::move(*ca));
+  tls->renewal_ = std::thread([t = tls.get()] { t->renewalLoop(); });
   return tls;
+}
+
+TlsCertificates::~TlsCertificates() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (renewal_.joinable()) renewal_.join();
+}
+
+void TlsCertificates::renewalLoop() {
+  std::unique_lock lock(mu_);
+  while (!wake_.wait_for(lock, kRenewalCheckInterval, [this] { return stopping_; })) {
+    lock.unlock();
+    Status renewed = renewIfDue();
+    if (!renewed.ok()) log_.error(renewed.error().message);
+    lock.lock();
+  }
+}
+
+Status TlsCertificates::renewIfDue() {
+  std::lock_guard lock(mu_);
+  if (!ca_ || !issuedFor_ || clock_.nowUnixSeconds() < notAfter_ - kRenewBeforeSeconds) {
+    return okStatus();
+  }
+  return issueLocked(*issuedFor_);
 }
 
 Status TlsCertificates::issueLocked(const CertificateNames& names) {
@@ -128,6 +158,7 @@ Status TlsCertificates::issueLocked(const CertificateNames& names) {
     provider_ = std::move(*provider);
   }
   issuedFor_ = names;
+  notAfter_ = issued->notAfterUnixSeconds;
   log_.info("TLS certificate from the local CA " + ca_->certificatePath().string() + " covers " +
             std::to_string(names.dns.size()) + " DNS names and " +
             std::to_string(names.ips.size()) + " addresses, valid until " +

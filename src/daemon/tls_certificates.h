@@ -4,11 +4,14 @@
 // the daemon serves and re-issued whenever that set changes (a registry created through the
 // management API is covered without a restart: the provider swaps its snapshot).
 
+#include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/clock.h"
@@ -35,6 +38,14 @@ CertificateNames certificateNames(const Config& config,
 
 class TlsCertificates {
  public:
+  /// A local-CA leaf is replaced this long before it expires, so a daemon that runs for years
+  /// never serves an expired certificate.
+  static constexpr std::int64_t kRenewBeforeSeconds = 30 * 24 * 3600;
+
+  ~TlsCertificates();
+  TlsCertificates(const TlsCertificates&) = delete;
+  TlsCertificates& operator=(const TlsCertificates&) = delete;
+
   /// Loads tls.certificate (and tls.sni) or opens/creates the local CA; says so in the log when
   /// it created a CA. Errors name the file at fault.
   static Result<std::unique_ptr<TlsCertificates>> open(const Config& config, const Clock& clock,
@@ -46,17 +57,28 @@ class TlsCertificates {
   /// The provider for listenTls(); issues for the configured registries if nothing was yet.
   Result<std::shared_ptr<net::TlsContextProvider>> provider();
 
+  /// Re-issues the local-CA leaf when it expires within kRenewBeforeSeconds. A background
+  /// thread calls this twice a day; public for tests.
+  Status renewIfDue();
+
  private:
-  TlsCertificates(const Config& config, const Logger& log) : config_(config), log_(log) {}
+  TlsCertificates(const Config& config, const Clock& clock, const Logger& log)
+      : config_(config), clock_(clock), log_(log) {}
   Status issueLocked(const CertificateNames& names);
+  void renewalLoop();
 
   const Config& config_;
+  const Clock& clock_;
   const Logger& log_;
   std::optional<net::LocalCa> ca_;
   std::vector<net::SniCertificate> sni_;
   std::mutex mu_;  // serializes issuing; readers use the provider's snapshot
   std::shared_ptr<net::TlsContextProvider> provider_;
   std::optional<CertificateNames> issuedFor_;
+  std::int64_t notAfter_ = 0;
+  bool stopping_ = false;  // guarded by mu_
+  std::condition_variable wake_;
+  std::thread renewal_;
 };
 
 /// Forwards to the data plane's registry host and keeps the certificate in step with it.

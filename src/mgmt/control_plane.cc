@@ -57,7 +57,7 @@ Result<Json> ControlPlane::loadDocument(const metadata::ResourceRow& row) {
   return doc;
 }
 
-Status ControlPlane::bootstrap() {
+Status ControlPlane::ensureDefaultSubscription() {
   bool any = false;
   BERTH_TRY(resources_.listResources(kSubscriptionType, "",
                                      [&](const metadata::ResourceRow&) { any = true; }));
@@ -78,6 +78,10 @@ Status ControlPlane::bootstrap() {
       if (!registered.ok()) return registered.error();
     }
   }
+  return okStatus();
+}
+
+Status ControlPlane::publishStoredRegistries() {
   std::lock_guard lock(writer_);
   return publishRegistries();
 }

@@ -64,9 +64,11 @@ class ControlPlane {
                const auth::SecretBox& secrets, RegistryHost& host, const Clock& clock,
                std::string domain);
 
-  /// Creates the default subscription on first start (with the registry and network providers
-  /// registered) and publishes the stored registries to the data plane.
-  Status bootstrap();
+  /// Publishes the stored registries to the data plane (read-only; run before serving).
+  Status publishStoredRegistries();
+  /// Creates the default subscription on first start, with the registry and network providers
+  /// registered (writes; may run after the data plane already serves).
+  Status ensureDefaultSubscription();
   std::string defaultSubscriptionId();
   const std::string& domain() const noexcept { return domain_; }
 

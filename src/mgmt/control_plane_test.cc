@@ -36,7 +36,8 @@ class ControlPlaneTest : public ::testing::Test {
     std::filesystem::create_directories(dir_);
     store_ = std::move(*metadata::SqliteMetadataStore::open(dir_ / "m.db"));
     plane_ = std::make_unique<ControlPlane>(*store_, *store_, box_, host_, clock_, "cr.internal");
-    ASSERT_TRUE(plane_->bootstrap().ok());
+    ASSERT_TRUE(plane_->publishStoredRegistries().ok());
+    ASSERT_TRUE(plane_->ensureDefaultSubscription().ok());
     sub_ = plane_->defaultSubscriptionId();
     ASSERT_FALSE(sub_.empty());
     ASSERT_TRUE(plane_->putResourceGroup(sub_, "rg", Json{{"location", "East US"}}, {}).ok());

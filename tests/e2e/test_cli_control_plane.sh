@@ -52,6 +52,7 @@ assert_eq "e2e" "$(berth group show -n "$RG" --query tags.env -o tsv)" "group ta
 assert_eq true "$(berth group exists -n "$RG")" "group exists"
 assert_eq false "$(berth group exists -n "nope-$RG")" "group exists (missing)"
 assert_eq prod "$(berth group update -n "$RG" --set tags.env=prod --query tags.env -o tsv)" "group update --set"
+assert_eq '{"a":"1","b":""}' "$(berth group update -n "$RG" --tags a=1 b --query tags | jq -c .)" "group update --tags replaces the tags"
 assert_match "^$RG[[:space:]]+eastus[[:space:]]+Succeeded" "$(berth group list -o table | grep "^$RG ")" "group list -o table"
 
 # --- registry lifecycle ---------------------------------------------------------------------
@@ -66,6 +67,8 @@ assert_eq "$ACR_NAME.$DOMAIN" "$LOGIN_SERVER" "acr show --query loginServer"
 assert_eq "$ACR_NAME" "$(berth acr show -n "$LOGIN_SERVER" -g "$RG" --query name -o tsv --only-show-errors)" "acr show accepts the login server as name"
 assert_eq false "$(berth acr check-name -n "$ACR_NAME" --query nameAvailable -o tsv)" "check-name after create"
 assert_eq "$ACR_NAME" "$(berth acr list -g "$RG" --query '[].name' -o tsv)" "acr list -g"
+assert_eq "$ACR_NAME" "$(berth acr list --subscription "$SUB_NAME" --query '[].name' -o tsv)" "--subscription by name"
+expect_cli_error 1 "--subscription that does not exist" berth acr list --subscription nope
 assert_match "^$ACR_NAME[[:space:]]+$RG[[:space:]]+eastus[[:space:]]+Premium[[:space:]]+$LOGIN_SERVER" "$(berth acr list -o table | sed -n 3p)" "acr list -o table (az columns)"
 
 berth acr update -n "$ACR_NAME" --public-network-enabled true --default-action Deny --tags team=e2e >"$E2E_TMP/update.json"

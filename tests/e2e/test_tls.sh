@@ -2,11 +2,12 @@
 # HTTPS on the data plane and the management API with certificates from berth's local CA:
 # curl trusts <data_dir>/tls/ca.pem (and fails without it), SNI names of login servers and
 # private-link names verify, TLS 1.2+ with ALPN http/1.1 only, skopeo pushes and pulls over TLS
-# with a certs dir holding ca.crt (byte-identical), blob ranges over TLS, the plain listener
+# with a certs dir holding ca.crt (byte-identical), ctr pulls with --tlscacert and with a
+# hosts.toml `ca`, blob ranges over TLS, the plain listener
 # keeps working, a registry created through the management API is covered without a restart,
 # the CA survives a restart, and a silent TLS client is dropped after the idle timeout.
 source "$(dirname "$0")/lib.sh"
-need_pkgs skopeo umoci jq curl python3 openssl
+need_pkgs skopeo umoci jq curl python3 openssl containerd
 e2e_setup "$@"
 is_berth || { skip "TLS listeners are a berth feature (the reference registry runs plain HTTP here)"; e2e_done; }
 
@@ -77,6 +78,59 @@ OUT="$E2E_TMP/out"
 skopeo_ copy -q --src-cert-dir "$CERTS" "docker://$TLS/e2e/tls:v1" "oci:$OUT:back"
 assert_eq "$APP_DIGEST" "$(layout_digest "$OUT" back)" "pulled over HTTPS: same manifest digest"
 assert_layout_same "$L" "$OUT" "$APP_DIGEST"
+
+# --- containerd (ctr) over TLS: --tlscacert, and hosts.toml `ca` ------------------------------
+CTD="$E2E_TMP/ctd"
+mkdir -p "$CTD"
+cat >"$CTD/config.toml" <<EOF
+version = 2
+root = "$CTD/root"
+state = "$CTD/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$CTD/containerd.sock"
+[ttrpc]
+  address = "$CTD/containerd.sock.ttrpc"
+[debug]
+  address = ""
+[metrics]
+  address = ""
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$CTD/opt"
+EOF
+containerd --config "$CTD/config.toml" >"$CTD/containerd.log" 2>&1 &
+CTD_PID=$!
+track_pid "$CTD_PID"
+ctr_() { timeout "${CTR_TIMEOUT:-90}" ctr --address "$CTD/containerd.sock" --namespace berth-e2e-tls "$@"; }
+for ((i = 0; i < 100; i++)); do
+  ctr_ version >/dev/null 2>&1 && break
+  kill -0 "$CTD_PID" 2>/dev/null || fail "containerd exited: $(tail -n 5 "$CTD/containerd.log")"
+  sleep 0.1
+done
+# containerd 1.6 speaks plain HTTP to localhost/127.0.0.1 unless a hosts.toml names an https
+# server, so both pulls go through one: first with the CA from --tlscacert, then from `ca`.
+HOSTS="$E2E_TMP/certs.d"
+mkdir -p "$HOSTS/$TLS"
+cat >"$HOSTS/$TLS/hosts.toml" <<EOF
+server = "https://$TLS"
+[host."https://$TLS"]
+  capabilities = ["pull", "resolve", "push"]
+EOF
+ctr_ images pull --hosts-dir "$HOSTS" --tlscacert "$CA" "$TLS/e2e/tls:v1" >"$E2E_TMP/ctr-pull.log" 2>&1 ||
+  { tail -n 20 "$E2E_TMP/ctr-pull.log" >&2; fail "ctr images pull --tlscacert over HTTPS"; }
+for d in $(layout_closure "$L" "$APP_DIGEST"); do
+  ctr_ content get "$d" >"$E2E_TMP/ctr.blob" || fail "ctr content get $d"
+  cmp -s "$E2E_TMP/ctr.blob" "$(layout_blob "$L" "$d")" || fail "containerd's copy of $d differs"
+done
+ok "ctr images pull --tlscacert ca.pem over HTTPS: every object byte-identical"
+ctr_ images rm "$TLS/e2e/tls:v1" >/dev/null
+ctr_ content rm $(layout_closure "$L" "$APP_DIGEST") >/dev/null 2>&1 || true
+echo "  ca = \"$CA\"" >>"$HOSTS/$TLS/hosts.toml"
+ctr_ images pull --hosts-dir "$HOSTS" "$TLS/e2e/tls:v1" >"$E2E_TMP/ctr-pull2.log" 2>&1 ||
+  { tail -n 20 "$E2E_TMP/ctr-pull2.log" >&2; fail "ctr images pull --hosts-dir (hosts.toml ca) over HTTPS"; }
+ok "ctr images pull --hosts-dir with hosts.toml 'ca = ca.pem'"
+stop_pid "$CTD_PID" 10
+untrack_pid "$CTD_PID"
 
 # --- blob bodies over TLS: whole and ranged ---------------------------------------------------
 LAYER="$(jq -r '.layers[0].digest' "$(layout_blob "$L" "$APP_DIGEST")")"
