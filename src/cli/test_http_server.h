@@ -6,7 +6,11 @@
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
+// GCC 12 with -fsanitize reports a false maybe-uninitialized inside Beast's request parser.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <boost/beast/http.hpp>
+#pragma GCC diagnostic pop
 #include <functional>
 #include <mutex>
 #include <string>
