@@ -656,8 +656,8 @@ assert_registry_has() {
 # Management API and the berth CLI
 
 # start_management: after start_registry (berth only), waits for the daemon's line
-# "berth: management API on http://127.0.0.1:PORT" and exports MGMT_URL. Start the daemon
-# with BERTH_ARGS="--management-listen 127.0.0.1:0" so parallel tests do not share a port.
+# "berth: management API on http://127.0.0.1:PORT" (port 0 is what _start_berth asks for)
+# and exports MGMT_URL.
 start_management() {
   is_berth || fail "start_management needs E2E_TARGET=berth"
   local i line

@@ -20,7 +20,6 @@ export ACR_NAME ACR2_NAME RG
 E2E_NETNS_HOSTS="$ACR_NAME.$DOMAIN" e2e_enter_netns "$@"
 e2e_setup "$@"
 
-BERTH_ARGS="--management-listen 127.0.0.1:0 ${BERTH_ARGS:-}"
 start_registry
 start_management
 DP_PORT="${REG##*:}"

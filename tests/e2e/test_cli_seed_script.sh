@@ -9,7 +9,6 @@ source "$(dirname "$0")/lib.sh"
 need_pkgs jq curl python3
 e2e_setup "$@"
 
-BERTH_ARGS="--management-listen 127.0.0.1:0 ${BERTH_ARGS:-}"
 start_registry
 start_management
 export BERTH_CONFIG_DIR="$E2E_TMP/berth-config"
