@@ -26,6 +26,13 @@ std::string newEtag() {
   return etag;
 }
 
+/// The row a "SELECT key, type, name, body, etag" statement is positioned on.
+ResourceRow rowAt(const sqlite::Statement& statement) {
+  return ResourceRow{std::string(statement.columnText(0)), std::string(statement.columnText(1)),
+                     std::string(statement.columnText(2)), std::string(statement.columnText(3)),
+                     std::string(statement.columnText(4))};
+}
+
 /// Upper bound of the keys that start with prefix + "/": '/' + 1 == '0'.
 std::string scopeEnd(std::string_view prefix) { return std::string(prefix) + "0"; }
 
@@ -40,9 +47,7 @@ Result<ResourceRow> SqliteMetadataStore::getResource(std::string_view key) {
   if (!row) {
     return fail(Errc::kResourceNotFound, "resource '" + std::string(key) + "' was not found");
   }
-  return ResourceRow{std::string(statement->columnText(0)), std::string(statement->columnText(1)),
-                     std::string(statement->columnText(2)), std::string(statement->columnText(3)),
-                     std::string(statement->columnText(4))};
+  return rowAt(*statement);
 }
 
 Status SqliteMetadataStore::putResource(const ResourceRow& row, const std::string* expectedEtag) {
@@ -100,10 +105,7 @@ Status SqliteMetadataStore::listResources(std::string_view type, std::string_vie
     for (;;) {
       BERTH_SQLITE_ASSIGN(more, statement->step());
       if (!more) break;
-      rows.push_back(ResourceRow{
-          std::string(statement->columnText(0)), std::string(statement->columnText(1)),
-          std::string(statement->columnText(2)), std::string(statement->columnText(3)),
-          std::string(statement->columnText(4))});
+      rows.push_back(rowAt(*statement));
     }
   }
   // Outside the lock, so a visitor may call back into the store.
@@ -123,10 +125,7 @@ Status SqliteMetadataStore::findResourcesByName(
     for (;;) {
       BERTH_SQLITE_ASSIGN(more, statement->step());
       if (!more) break;
-      rows.push_back(ResourceRow{
-          std::string(statement->columnText(0)), std::string(statement->columnText(1)),
-          std::string(statement->columnText(2)), std::string(statement->columnText(3)),
-          std::string(statement->columnText(4))});
+      rows.push_back(rowAt(*statement));
     }
   }
   for (const auto& row : rows) visit(row);
