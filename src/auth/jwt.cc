@@ -341,6 +341,11 @@ Result<std::string> issueAccessToken(const SigningKey& key, const AccessTokenSpe
       {"jti", randomHex(kTokenIdBytes)},
       {"access", accessToJson(spec.access)},
   };
+  if (spec.extraClaims.is_object()) {
+    for (const auto& [name, value] : spec.extraClaims.items()) {
+      if (!claims.contains(name)) claims[name] = value;
+    }
+  }
   return signJwt(key, claims);
 }
 

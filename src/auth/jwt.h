@@ -64,9 +64,12 @@ struct AccessTokenSpec {
   std::vector<Scope> access;
   std::int64_t issuedAt = 0;  // Unix seconds
   std::int64_t lifetimeSeconds = kDefaultTokenLifetimeSeconds;
+  /// Further claims (an object), added as given; they cannot replace the standard ones above.
+  nlohmann::json extraClaims = nlohmann::json::object();
 };
 
-/// signJwt over {iss, sub, aud, iat, nbf=iat, exp=iat+lifetime, jti (random 128-bit), access}.
+/// signJwt over {iss, sub, aud, iat, nbf=iat, exp=iat+lifetime, jti (random 128-bit), access}
+/// plus spec.extraClaims.
 Result<std::string> issueAccessToken(const SigningKey& key, const AccessTokenSpec& spec);
 
 }  // namespace berth::auth

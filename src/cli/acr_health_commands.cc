@@ -101,13 +101,20 @@ Status checkRegistry(CommandContext& ctx, HealthReport& report, const std::strin
   report.ok("Challenge endpoint " + challenge + " : OK");
   const std::string challengeHeader = ping->header("WWW-Authenticate").value_or("");
   if (challengeHeader.rfind("Bearer", 0) == 0) {
-    // Token exchange arrives with data-plane identity; until then these steps cannot pass.
-    BERTH_TRY(report.error({"CONNECTIVITY_REFRESH_TOKEN_ERROR",
-                            "Fetch refresh token for registry '" + loginServer + "' failed.",
-                            "This berth CLI cannot obtain registry tokens yet."}));
-    BERTH_TRY(report.error({"CONNECTIVITY_ACCESS_TOKEN_ERROR",
-                            "Fetch access token for registry '" + loginServer + "' failed.",
-                            "This berth CLI cannot obtain registry tokens yet."}));
+    auto refresh = client.exchangeToken((*profile)->accessToken);
+    if (!refresh.ok()) {
+      return report.error({"CONNECTIVITY_REFRESH_TOKEN_ERROR",
+                           "Fetch refresh token for registry '" + loginServer + "' failed.",
+                           refresh.error().message});
+    }
+    report.ok("Fetch refresh token for registry '" + loginServer + "' : OK");
+    auto access = client.fetchAccessToken(*refresh);
+    if (!access.ok()) {
+      return report.error({"CONNECTIVITY_ACCESS_TOKEN_ERROR",
+                           "Fetch access token for registry '" + loginServer + "' failed.",
+                           access.error().message});
+    }
+    report.ok("Fetch access token for registry '" + loginServer + "' : OK");
   }
   return okStatus();
 }

@@ -27,7 +27,9 @@ Result<RegistryClient> openRegistry(CommandContext& ctx) {
   if (!profile.ok()) return profile.error();
   auto route = routeToLoginServer(loginServerOf(found->resource, (*profile)->domain), **profile);
   if (!route.ok()) return route.error();
-  return RegistryClient(std::move(*route), ctx.http());
+  RegistryClient client(std::move(*route), ctx.http());
+  BERTH_TRY(client.signIn((*profile)->accessToken));
+  return client;
 }
 
 Result<std::optional<std::size_t>> topOption(CommandContext& ctx) {

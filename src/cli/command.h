@@ -22,6 +22,7 @@ enum class OptionKind {
   kValue,         // --name X
   kOptionalBool,  // --admin-enabled [true|false]: bare means true (az's three-state flags)
   kList,          // --tags a=b c=d: every following token up to the next option (nargs='*')
+  kRepeatedList,  // --repository r a1 a2 [--repository ...]: each use kept (append, nargs='+')
 };
 
 struct OptionSpec {
@@ -37,6 +38,7 @@ struct OptionSpec {
   static OptionSpec flag(std::string name, std::string alias, std::string help);
   static OptionSpec boolean(std::string name, std::string alias, std::string help);
   static OptionSpec list(std::string name, std::string alias, std::string help);
+  static OptionSpec repeatedList(std::string name, std::string alias, std::string help);
   OptionSpec require() &&;
   OptionSpec oneOf(std::vector<std::string> values) &&;
 
@@ -54,6 +56,8 @@ class ParsedOptions {
   std::optional<bool> boolean(std::string_view name) const;
   /// The values of a kList option, nullopt when not given (an empty list when given bare).
   std::optional<std::vector<std::string>> list(std::string_view name) const;
+  /// Each use of a kRepeatedList option, in order; empty when not given.
+  std::vector<std::vector<std::string>> repeated(std::string_view name) const;
   const std::vector<std::string>& positional() const { return positional_; }
 
   void set(std::string name, std::string value) { values_[std::move(name)] = std::move(value); }
@@ -61,10 +65,14 @@ class ParsedOptions {
     lists_[std::move(name)] = std::move(values);
   }
   void addPositional(std::string value) { positional_.push_back(std::move(value)); }
+  void addRepeated(std::string name, std::vector<std::string> values) {
+    repeated_[std::move(name)].push_back(std::move(values));
+  }
 
  private:
   std::map<std::string, std::string, std::less<>> values_;
   std::map<std::string, std::vector<std::string>, std::less<>> lists_;
+  std::map<std::string, std::vector<std::vector<std::string>>, std::less<>> repeated_;
   std::vector<std::string> positional_;
 };
 

@@ -88,6 +88,12 @@ OptionSpec OptionSpec::list(std::string name, std::string alias, std::string hel
   return s;
 }
 
+OptionSpec OptionSpec::repeatedList(std::string name, std::string alias, std::string help) {
+  OptionSpec s = value(std::move(name), std::move(alias), std::move(help));
+  s.kind = OptionKind::kRepeatedList;
+  return s;
+}
+
 OptionSpec OptionSpec::require() && {
   required = true;
   return std::move(*this);
@@ -111,7 +117,13 @@ std::optional<std::string> ParsedOptions::get(std::string_view name) const {
 }
 
 bool ParsedOptions::has(std::string_view name) const {
-  return values_.find(name) != values_.end() || lists_.find(name) != lists_.end();
+  return values_.find(name) != values_.end() || lists_.find(name) != lists_.end() ||
+         repeated_.find(name) != repeated_.end();
+}
+
+std::vector<std::vector<std::string>> ParsedOptions::repeated(std::string_view name) const {
+  auto it = repeated_.find(name);
+  return it == repeated_.end() ? std::vector<std::vector<std::string>>{} : it->second;
 }
 
 std::optional<bool> ParsedOptions::boolean(std::string_view name) const {
@@ -215,6 +227,18 @@ Result<ParsedOptions> parseCommandLine(const std::vector<std::string>& tokens,
           }
         }
         out.setList(spec->name, std::move(values));
+        break;
+      }
+      case OptionKind::kRepeatedList: {
+        std::vector<std::string> values;
+        if (explicitValue) values.push_back(*explicitValue);
+        while (i + 1 < tokens.size() && !looksLikeOption(tokens[i + 1])) {
+          values.push_back(tokens[++i]);
+        }
+        if (values.empty()) {
+          return usageError("argument " + spec->displayName() + ": expected at least one argument");
+        }
+        out.addRepeated(spec->name, std::move(values));
         break;
       }
     }

@@ -147,6 +147,10 @@ CommandTable buildCommandTable() {
   registerAcrCredentialCommands(table);
   registerAcrRepositoryCommands(table);
   registerAcrHealthCommands(table);
+  registerAcrLoginCommands(table);
+  registerAcrScopeMapCommands(table);
+  registerAcrTokenCommands(table);
+  registerRoleCommands(table);
   registerJpCommand(table);
   return table;
 }

@@ -48,6 +48,10 @@ void registerAcrCommands(CommandTable& table);
 void registerAcrCredentialCommands(CommandTable& table);
 void registerAcrRepositoryCommands(CommandTable& table);
 void registerAcrHealthCommands(CommandTable& table);
+void registerAcrLoginCommands(CommandTable& table);
+void registerAcrScopeMapCommands(CommandTable& table);
+void registerAcrTokenCommands(CommandTable& table);
+void registerRoleCommands(CommandTable& table);
 void registerJpCommand(CommandTable& table);
 
 /// The table with every group above registered.

@@ -10,6 +10,7 @@ std::vector<FlagSpec> daemonFlags() {
       {"--management-listen", "", true, "management API address, overrides 'management.listen' ('off' disables it)", "ADDR:PORT"},
       {"--data-dir", "", true, "where blobs and metadata live, overrides 'data_dir'", "DIR"},
       {"--domain", "", true, "DNS domain of login servers, overrides 'domain'", "DOMAIN"},
+      {"--authentication", "", true, "required or disabled: whether registries declared in the configuration need credentials, overrides 'auth.configured_registries'", "MODE"},
       {"--log-level", "", true, "debug, info, warn or error", "LEVEL"},
       {"--help", "-h", false, "show this help", ""},
   };
@@ -29,6 +30,12 @@ Result<daemon::Config> daemonConfig(const ParsedArgs& args) {
   }
   if (auto v = args.value("--data-dir")) config.dataDir = *v;
   if (auto v = args.value("--domain")) config.domain = *v;
+  if (auto v = args.value("--authentication")) {
+    if (*v != "required" && *v != "disabled") {
+      return fail(Errc::kInvalidParameter, "--authentication must be 'required' or 'disabled'");
+    }
+    config.auth.configuredRegistriesRequireAuth = *v == "required";
+  }
   if (auto v = args.value("--log-level")) {
     if (!parseLogLevel(*v, config.logLevel)) {
       return fail(Errc::kInvalidParameter, "--log-level must be debug, info, warn or error");

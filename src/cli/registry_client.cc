@@ -56,6 +56,22 @@ std::optional<std::string> nextLink(const HttpResponse& res) {
   return target;
 }
 
+std::string formEncode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
 std::string encodePathPart(std::string_view s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
@@ -134,7 +150,7 @@ Result<HttpResponse> RegistryClient::send(std::string_view method, std::string t
   req.method = std::string(method);
   req.target = std::move(target);
   if (!accept.empty()) req.setHeader("Accept", std::string(accept));
-  // Identity seam: a data-plane token would be set here once the management API issues them.
+  if (!authorization_.empty()) req.setHeader("Authorization", authorization_);
   auto res = http_->send(route_.endpoint, req);
   if (!res.ok()) {
     return fail(Errc::kUnavailable,
@@ -143,6 +159,54 @@ Result<HttpResponse> RegistryClient::send(std::string_view method, std::string t
                 res.error().detail);
   }
   return res;
+}
+
+Result<std::string> RegistryClient::exchangeToken(const std::string& managementToken) {
+  HttpRequest req;
+  req.method = "POST";
+  req.target = "/oauth2/exchange";
+  req.setHeader("Content-Type", "application/x-www-form-urlencoded");
+  req.setHeader("Accept", "application/json");
+  req.body = "grant_type=access_token&service=" + formEncode(route_.loginServer) +
+             "&access_token=" + formEncode(managementToken);
+  auto res = http_->send(route_.endpoint, req);
+  if (!res.ok()) {
+    return fail(Errc::kUnavailable, "Could not reach the login server " +
+                                        route_.endpoint.describe(req.target) + " (" +
+                                        res.error().message + ").",
+                res.error().detail);
+  }
+  if (res->status != 200) return failure(*res, "exchanging the signed-in account's token");
+  auto doc = nlohmann::json::parse(res->body, nullptr, false);
+  if (!doc.is_object() || !doc.contains("refresh_token") || !doc["refresh_token"].is_string() ||
+      doc["refresh_token"].get<std::string>().empty()) {
+    return fail(Errc::kInternal, route_.loginServer +
+                                     " answered POST /oauth2/exchange without a refresh_token",
+                "200");
+  }
+  return doc["refresh_token"].get<std::string>();
+}
+
+Result<std::string> RegistryClient::fetchAccessToken(const std::string& refreshToken) {
+  HttpRequest req;
+  req.target = "/oauth2/token?service=" + formEncode(route_.loginServer);
+  req.setHeader("Authorization", basicAuthorization(kRegistryRefreshTokenUser, refreshToken));
+  req.setHeader("Accept", "application/json");
+  auto res = http_->send(route_.endpoint, req);
+  if (!res.ok()) return fail(Errc::kUnavailable, res.error().message);
+  if (res->status != 200) return failure(*res, "fetching an access token");
+  auto doc = nlohmann::json::parse(res->body, nullptr, false);
+  if (!doc.is_object() || !doc.contains("access_token") || !doc["access_token"].is_string()) {
+    return fail(Errc::kInternal, route_.loginServer + " answered /oauth2/token without an access_token");
+  }
+  return doc["access_token"].get<std::string>();
+}
+
+Status RegistryClient::signIn(const std::string& managementToken) {
+  auto refresh = exchangeToken(managementToken);
+  if (!refresh.ok()) return refresh.error();
+  authorization_ = basicAuthorization(kRegistryRefreshTokenUser, *refresh);
+  return okStatus();
 }
 
 Error RegistryClient::failure(const HttpResponse& res, std::string_view what) const {
@@ -158,7 +222,7 @@ Error RegistryClient::failure(const HttpResponse& res, std::string_view what) co
   }
   std::string message = std::string(what) + ": " + route_.loginServer + " answered HTTP " +
                         std::to_string(res.status);
-  if (res.status == 401) message += "; this CLI does not authenticate to registries yet";
+  if (res.status == 401) message += "; run 'berth login' again (the session may have expired)";
   return makeError(errcForStatus(res.status), message, {});
 }
 

@@ -5,8 +5,9 @@
 //
 // Routing: the login server's name is used when DNS resolves it; otherwise requests go to the
 // profile's first data-plane address with `Host: <login server>`, which is how the daemon tells
-// its registries apart. Identity seam: every request passes through RegistryClient::send, which
-// is where a data-plane token (from the management API, once it issues them) will be attached.
+// its registries apart. Identity: the signed-in operator's management token is exchanged for a
+// registry refresh token (POST /oauth2/exchange), which then goes with every request as Basic
+// credentials of the refresh-token user.
 
 #include <cstdint>
 #include <optional>
@@ -19,6 +20,9 @@
 #include "common/result.h"
 
 namespace berth::cli {
+
+/// The username that goes with a registry refresh token.
+inline constexpr std::string_view kRegistryRefreshTokenUser = "00000000-0000-0000-0000-000000000000";
 
 struct DataPlaneRoute {
   Endpoint endpoint;
@@ -58,6 +62,13 @@ class RegistryClient {
   Status deleteManifest(const std::string& repository, const std::string& reference,
                         bool missingOk = false);
 
+  /// POST /oauth2/exchange: the registry refresh token for a management API bearer token.
+  Result<std::string> exchangeToken(const std::string& managementToken);
+  /// GET /oauth2/token as the refresh token's identity (no scope): proves the token server works.
+  Result<std::string> fetchAccessToken(const std::string& refreshToken);
+  /// Exchanges the token and sends the refresh token with every later request.
+  Status signIn(const std::string& managementToken);
+
   /// GET /v2/ -- the challenge endpoint check-health probes.
   Result<HttpResponse> ping();
 
@@ -72,6 +83,7 @@ class RegistryClient {
 
   DataPlaneRoute route_;
   const HttpClient* http_;
+  std::string authorization_;  // empty until signIn()
 };
 
 /// "repo:tag", "repo@sha256:..." or "repo" (tag latest) split into repository and reference.

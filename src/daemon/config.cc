@@ -133,7 +133,7 @@ Result<Config> loadConfig(const std::filesystem::path& file) {
     BERTH_TRY(checkKeys(root, file, "",
                         {"listen", "data_dir", "domain", "default_registry",
                          "default_registry_hosts", "registries", "threads", "blocking_threads",
-                         "limits", "gc", "log_level", "management", "tls"}));
+                         "limits", "gc", "log_level", "management", "tls", "auth"}));
     if (root["listen"]) {
       auto v = stringList(root["listen"], file, "listen");
       if (!v.ok()) return v.error();
@@ -167,6 +167,22 @@ Result<Config> loadConfig(const std::filesystem::path& file) {
       }
       BERTH_CFG(config.limits.maxConnectionsPerThread, std::size_t, limits,
                 "max_connections_per_thread");
+    }
+    if (const auto auth = root["auth"]) {
+      BERTH_TRY(checkKeys(auth, file, "auth",
+                          {"configured_registries", "token_lifetime_seconds", "max_failures",
+                           "failure_window_seconds", "lockout_seconds"}));
+      if (auth["configured_registries"]) {
+        std::string mode = auth["configured_registries"].as<std::string>();
+        if (mode != "required" && mode != "disabled") {
+          return configError(file, "auth.configured_registries must be 'required' or 'disabled'");
+        }
+        config.auth.configuredRegistriesRequireAuth = mode == "required";
+      }
+      BERTH_CFG(config.auth.tokenLifetimeSeconds, std::int64_t, auth, "token_lifetime_seconds");
+      BERTH_CFG(config.auth.maxFailures, int, auth, "max_failures");
+      BERTH_CFG(config.auth.failureWindowSeconds, std::int64_t, auth, "failure_window_seconds");
+      BERTH_CFG(config.auth.lockoutSeconds, std::int64_t, auth, "lockout_seconds");
     }
     if (const auto management = root["management"]) {
       BERTH_TRY(checkKeys(management, file, "management", {"listen"}));
@@ -217,6 +233,15 @@ Status validateConfig(Config& config) {
   }
   if (config.listen.empty() && config.tls.listen.empty()) {
     return fail(Errc::kInvalidParameter, "listen (or tls.listen) needs at least one address");
+  }
+  if (config.auth.tokenLifetimeSeconds < 30 || config.auth.tokenLifetimeSeconds > 24 * 3600) {
+    return fail(Errc::kInvalidParameter,
+                "auth.token_lifetime_seconds must be between 30 and 86400");
+  }
+  if (config.auth.maxFailures < 1 || config.auth.failureWindowSeconds < 1 ||
+      config.auth.lockoutSeconds < 1) {
+    return fail(Errc::kInvalidParameter,
+                "auth.max_failures, failure_window_seconds and lockout_seconds must be positive");
   }
   if (config.maxManifestBytes < 1024) {
     return fail(Errc::kInvalidParameter, "limits.max_manifest_bytes must be at least 1024");

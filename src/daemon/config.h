@@ -51,10 +51,24 @@ struct TlsConfig {
   bool usesLocalCa() const { return localCa.value_or(certificate.empty()); }
 };
 
+/// Data-plane authentication (docs/auth.md).
+struct AuthConfig {
+  /// Registries declared in this file (not through the management API) require credentials unless
+  /// this is false: local development and benchmarks may turn it off. Managed registries always
+  /// require them.
+  bool configuredRegistriesRequireAuth = true;
+  std::int64_t tokenLifetimeSeconds = 300;
+  /// Failed sign-ins from one address within the window before it is locked out for a while.
+  int maxFailures = 10;
+  std::int64_t failureWindowSeconds = 60;
+  std::int64_t lockoutSeconds = 300;
+};
+
 struct Config {
   std::vector<std::string> listen{"127.0.0.1:5000"};
   ManagementConfig management;
   TlsConfig tls;
+  AuthConfig auth;
   std::filesystem::path dataDir = "berth-data";
   std::string domain = "cr.internal";
   std::string defaultRegistry = "default";

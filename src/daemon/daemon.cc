@@ -15,7 +15,13 @@
 
 #include <boost/asio/thread_pool.hpp>
 
+#include "auth/audit_log.h"
+#include "auth/authenticator.h"
+#include "auth/credential_cache.h"
+#include "auth/rate_limiter.h"
 #include "auth/secret_box.h"
+#include "auth/signing_keys.h"
+#include "daemon/operator_identities.h"
 #include "common/unique_fd.h"
 #include "daemon/tls_certificates.h"
 #include "http/server.h"
@@ -54,7 +60,9 @@ class DataPlaneRegistries final : public mgmt::RegistryHost {
   Status syncRegistries(const std::vector<mgmt::RegistrySettings>& registries) override {
     std::lock_guard lock(mu_);
     std::map<std::string, std::shared_ptr<registry::RegistryInstance>> next;
+    std::map<std::string, std::shared_ptr<const auth::RegistryAccessPolicy>> nextAccess;
     for (const auto& settings : registries) {
+      nextAccess[settings.name] = std::make_shared<const auth::RegistryAccessPolicy>(settings.access);
       auto it = managed_.find(settings.name);
       if (it != managed_.end()) {
         next[settings.name] = it->second;
@@ -69,6 +77,7 @@ class DataPlaneRegistries final : public mgmt::RegistryHost {
       if (!next.contains(name)) removed.push_back(name);
     }
     managed_ = std::move(next);
+    managedAccess_ = std::move(nextAccess);
     // Stop answering first, then delete the content.
     publishLocked();
     for (const std::string& name : removed) {
@@ -91,6 +100,12 @@ class DataPlaneRegistries final : public mgmt::RegistryHost {
     return instance ? instance->service->storageBytes() : 0;
   }
 
+  void publishRoleAssignments(auth::RoleAssignmentIndex index) override {
+    std::lock_guard lock(mu_);
+    roles_ = std::make_shared<const auth::RoleAssignmentIndex>(std::move(index));
+    publishLocked();
+  }
+
  private:
   Result<std::shared_ptr<registry::RegistryInstance>> openInstance(const std::string& name) {
     registry::RegistryDeps deps{blobs_, metadata_, metadata_, clock_, log_};
@@ -103,17 +118,36 @@ class DataPlaneRegistries final : public mgmt::RegistryHost {
     return instance;
   }
 
+  /// Registries from the configuration file have no ARM resource: a synthetic id that only a
+  /// role assignment at "/" covers (the first operator's Owner role), no admin user, no tokens.
+  std::shared_ptr<const auth::RegistryAccessPolicy> configuredAccess(const std::string& name) const {
+    auto policy = std::make_shared<auth::RegistryAccessPolicy>();
+    policy->authenticationRequired = config_.auth.configuredRegistriesRequireAuth;
+    policy->registry.id = "/providers/Berth.Configuration/registries/" + name;
+    policy->name = name;
+    policy->loginServer = name + "." + config_.domain;
+    return policy;
+  }
+
   void publishLocked() {
     auto snapshot = std::make_shared<registry::RegistryDirectory::Snapshot>();
-    auto add = [&](const std::string& name, const std::shared_ptr<registry::RegistryInstance>& i) {
-      snapshot->byName.emplace(name, i);
-      snapshot->byHost.emplace(name + "." + config_.domain, i);
+    snapshot->roles = roles_;
+    snapshot->generation = ++generation_;
+    auto add = [&](const std::string& name, const std::shared_ptr<registry::RegistryInstance>& i,
+                   std::shared_ptr<const auth::RegistryAccessPolicy> access) {
+      registry::ServedRegistry served{i, std::move(access)};
+      snapshot->byName.emplace(name, served);
+      snapshot->byHost.emplace(name + "." + config_.domain, served);
       if (name == config_.defaultRegistry) {
-        for (const std::string& host : config_.defaultRegistryHosts) snapshot->byHost.emplace(host, i);
+        for (const std::string& host : config_.defaultRegistryHosts) snapshot->byHost.emplace(host, served);
       }
     };
-    for (const auto& [name, instance] : configured_) add(name, instance);
-    for (const auto& [name, instance] : managed_) add(name, instance);
+    for (const auto& [name, instance] : configured_) add(name, instance, configuredAccess(name));
+    for (const auto& [name, instance] : managed_) {
+      auto access = managedAccess_.find(name);
+      add(name, instance,
+          access != managedAccess_.end() && access->second ? access->second : configuredAccess(name));
+    }
     directory_.publish(std::move(snapshot));
   }
 
@@ -125,6 +159,10 @@ class DataPlaneRegistries final : public mgmt::RegistryHost {
   std::mutex mu_;  // serializes changes of the map below
   std::map<std::string, std::shared_ptr<registry::RegistryInstance>> configured_;
   std::map<std::string, std::shared_ptr<registry::RegistryInstance>> managed_;
+  std::map<std::string, std::shared_ptr<const auth::RegistryAccessPolicy>> managedAccess_;
+  std::shared_ptr<const auth::RoleAssignmentIndex> roles_ =
+      std::make_shared<const auth::RoleAssignmentIndex>();
+  std::uint64_t generation_ = 0;
   registry::RegistryDirectory directory_;
 };
 
@@ -143,6 +181,10 @@ struct Daemon::State {
   std::unique_ptr<auth::SecretBox> secrets;
   std::unique_ptr<mgmt::ControlPlane> controlPlane;
   std::unique_ptr<mgmt::OperatorAuth> operators;
+  // Data-plane authentication (serving daemons only).
+  std::unique_ptr<auth::SigningKeySet> signingKeys;
+  std::unique_ptr<OperatorIdentities> identities;
+  std::unique_ptr<auth::AuditLog> audit;
 
   State(Config c, const Logger& l) : config(std::move(c)), log(l) {}
 };
@@ -246,6 +288,13 @@ Result<std::unique_ptr<Daemon>> Daemon::open(Config config, const Logger& log, A
   state->operators = std::make_unique<mgmt::OperatorAuth>(*state->metadata, state->clock);
   if (access == Access::kExclusive) {
     BERTH_TRY(state->controlPlane->publishStoredRegistries());
+    auto keys = auth::SigningKeySet::openDirectory(dir / "keys");
+    if (!keys.ok()) return keys.error();
+    state->signingKeys = std::make_unique<auth::SigningKeySet>(std::move(*keys));
+    state->identities = std::make_unique<OperatorIdentities>(*state->operators);
+    auto audit = auth::AuditLog::open(dir / "audit", state->log);
+    if (!audit.ok()) return audit.error();
+    state->audit = std::move(*audit);
   } else {
     // Read-only tools still need the managed registries, without writing anything.
     std::vector<mgmt::RegistrySettings> managed;
@@ -289,10 +338,32 @@ Result<GcSummary> Daemon::collectGarbage(bool dryRun, std::ostream& report) {
   return summary;
 }
 
+void Daemon::runScheduledGc() {
+  std::ostringstream report;
+  auto summary = collectGarbage(false, report);
+  if (summary.ok()) {
+    state_->log.info("gc: deleted " + std::to_string(summary->manifests) + " manifests, " +
+                     std::to_string(summary->blobs) + " blobs (" +
+                     std::to_string(summary->blobBytes) + " bytes), " +
+                     std::to_string(summary->uploads) + " stale uploads");
+  } else {
+    state_->log.error("gc failed: " + summary.error().message);
+  }
+}
+
 Status Daemon::serve() {
   const Config& config = state_->config;
   boost::asio::thread_pool blocking(std::max(1u, config.blockingThreads));
-  registry::RegistryApi api(state_->registries->directory(), blocking, state_->log);
+  auth::Authenticator authenticator(*state_->signingKeys, *state_->identities, state_->clock,
+                                    config.auth.tokenLifetimeSeconds);
+  auth::CredentialCache credentialCache;
+  auth::RateLimiter rateLimiter(state_->clock,
+                                auth::RateLimiterOptions{config.auth.maxFailures,
+                                                         config.auth.failureWindowSeconds,
+                                                         config.auth.lockoutSeconds});
+  registry::DataPlaneAuth dataPlaneAuth{authenticator, credentialCache, rateLimiter,
+                                        state_->audit.get()};
+  registry::RegistryApi api(state_->registries->directory(), dataPlaneAuth, blocking, state_->log);
   unsigned threads = config.threads != 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency());
   http::Server server(api, config.limits, threads, state_->log);
   BERTH_TRY(server.listen(config.listen));
@@ -325,7 +396,11 @@ Status Daemon::serve() {
   BERTH_TRY(state_->controlPlane->ensureDefaultSubscription());
   auto password = state_->operators->bootstrap();
   if (!password.ok()) return password.error();
-  if (*password) BERTH_TRY(writeOperatorCredentials(config.dataDir, **password, state_->log));
+  if (*password) {
+    BERTH_TRY(writeOperatorCredentials(config.dataDir, **password, state_->log));
+    // The first operator may do everything, on every registry, until roles are narrowed.
+    BERTH_TRY(state_->controlPlane->ensureRoleAssignment("admin", auth::Role::kOwner, "/"));
+  }
   mgmtServer.start();
   for (const auto& ep : mgmtServer.boundEndpoints()) {
     announce("berth: management API on http://" + endpointText(ep));
@@ -334,31 +409,31 @@ Status Daemon::serve() {
     announce("berth: management API on https://" + endpointText(ep));
   }
 
-  // Scheduled garbage collection runs beside the server, never blocking requests for long.
-  std::mutex gcMutex;
-  std::condition_variable gcWake;
+  // Housekeeping beside the server: token passwords that expire stop working within
+  // kCredentialSweep, and scheduled garbage collection runs every gc.interval_seconds.
+  constexpr std::chrono::seconds kCredentialSweep{30};
+  std::mutex housekeepingMutex;
+  std::condition_variable housekeepingWake;
   bool stopping = false;
-  std::thread gcThread;
-  if (config.gc.intervalSeconds > 0) {
-    gcThread = std::thread([&] {
-      std::unique_lock lock(gcMutex);
-      while (!gcWake.wait_for(lock, std::chrono::seconds(config.gc.intervalSeconds),
-                              [&] { return stopping; })) {
-        lock.unlock();
-        std::ostringstream report;
-        auto summary = collectGarbage(false, report);
-        if (summary.ok()) {
-          state_->log.info("gc: deleted " + std::to_string(summary->manifests) + " manifests, " +
-                           std::to_string(summary->blobs) + " blobs (" +
-                           std::to_string(summary->blobBytes) + " bytes), " +
-                           std::to_string(summary->uploads) + " stale uploads");
-        } else {
-          state_->log.error("gc failed: " + summary.error().message);
-        }
-        lock.lock();
+  std::thread housekeeping([&] {
+    using Clock = std::chrono::steady_clock;
+    const auto gcInterval = std::chrono::seconds(config.gc.intervalSeconds);
+    auto nextGc = Clock::now() + gcInterval;
+    const auto tick = config.gc.intervalSeconds > 0 ? std::min<std::chrono::seconds>(kCredentialSweep, gcInterval)
+                                                    : kCredentialSweep;
+    std::unique_lock lock(housekeepingMutex);
+    while (!housekeepingWake.wait_for(lock, tick, [&] { return stopping; })) {
+      lock.unlock();
+      if (auto refreshed = state_->controlPlane->refreshExpiredCredentials(); !refreshed.ok()) {
+        state_->log.error("cannot withdraw expired token passwords: " + refreshed.error().message);
       }
-    });
-  }
+      if (config.gc.intervalSeconds > 0 && Clock::now() >= nextGc) {
+        nextGc = Clock::now() + gcInterval;
+        runScheduledGc();
+      }
+      lock.lock();
+    }
+  });
 
   sigset_t set;
   sigemptyset(&set);
@@ -369,11 +444,11 @@ Status Daemon::serve() {
   state_->log.info(std::string("received ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
                    ", shutting down");
   {
-    std::lock_guard lock(gcMutex);
+    std::lock_guard lock(housekeepingMutex);
     stopping = true;
   }
-  gcWake.notify_all();
-  if (gcThread.joinable()) gcThread.join();
+  housekeepingWake.notify_all();
+  housekeeping.join();
   mgmtServer.stop();
   server.stop();
   blocking.join();

@@ -38,6 +38,7 @@ class Daemon {
  private:
   struct State;
   explicit Daemon(std::unique_ptr<State> state);
+  void runScheduledGc();
   std::unique_ptr<State> state_;
 };
 

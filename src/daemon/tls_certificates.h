@@ -92,6 +92,9 @@ class CertificateTrackingHost final : public mgmt::RegistryHost {
   std::uint64_t storageBytes(std::string_view name) const override {
     return inner_.storageBytes(name);
   }
+  void publishRoleAssignments(auth::RoleAssignmentIndex index) override {
+    inner_.publishRoleAssignments(std::move(index));
+  }
 
  private:
   mgmt::RegistryHost& inner_;

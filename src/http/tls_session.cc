@@ -31,6 +31,7 @@ constexpr std::chrono::seconds kTlsShutdownTimeout{3};
 template <>
 asio::awaitable<bool> Session<TlsStream>::handshake() {
   beast::error_code ec;
+  conn_.tls = true;
   // The idle timeout bounds the handshake too: a peer that connects and says nothing (or stalls
   // mid-handshake) costs one timer, not a session forever.
   tcp().expires_after(limits_.idleTimeout);

@@ -42,6 +42,32 @@ bool plausibleName(std::string_view s) {
   return true;
 }
 
+/// Collections below a resource; any other single segment after a resource name is an action.
+bool isChildCollection(std::string_view segment) {
+  return iequals(segment, "scopeMaps") || iequals(segment, "tokens");
+}
+
+/// {scope}/providers/Microsoft.Authorization/roleAssignments[/{name}], scope possibly empty.
+bool parseRoleAssignmentPath(const std::vector<std::string_view>& seg, ArmPath& p) {
+  const std::size_t n = seg.size();
+  std::size_t at = n;  // index of "providers"
+  if (n >= 3 && iequals(seg[n - 1], "roleAssignments")) {
+    at = n - 3;
+  } else if (n >= 4 && iequals(seg[n - 2], "roleAssignments")) {
+    at = n - 4;
+  }
+  if (at == n || !iequals(seg[at], "providers") ||
+      !iequals(seg[at + 1], "Microsoft.Authorization")) {
+    return false;
+  }
+  p.route = at + 3 == n ? ArmRoute::kRoleAssignments : ArmRoute::kRoleAssignment;
+  if (p.route == ArmRoute::kRoleAssignment) p.name = std::string(seg[n - 1]);
+  p.scope.clear();
+  for (std::size_t k = 0; k < at; ++k) p.scope += "/" + std::string(seg[k]);
+  if (p.scope.empty()) p.scope = "/";
+  return true;
+}
+
 }  // namespace
 
 Result<ArmPath> parseArmPath(std::string_view path) {
@@ -61,6 +87,7 @@ Result<ArmPath> parseArmPath(std::string_view path) {
   }
   ArmPath p;
   const std::size_t n = seg.size();
+  if (parseRoleAssignmentPath(seg, p)) return p;
   if (n == 2 && iequals(seg[0], "auth") && iequals(seg[1], "token")) {
     p.route = ArmRoute::kAuthToken;
     return p;
@@ -134,12 +161,16 @@ Result<ArmPath> parseArmPath(std::string_view path) {
     p.route = ArmRoute::kResource;
     return p;
   }
-  if (n == i + 5) {
+  if (n == i + 5 && !isChildCollection(seg[i + 4])) {
     p.route = ArmRoute::kResource;
     p.action = toLower(seg[i + 4]);
     return p;
   }
-  return unknown(path);
+  if (!isChildCollection(seg[i + 4]) || n > i + 6) return unknown(path);
+  p.childType = std::string(seg[i + 4]);
+  p.route = n == i + 5 ? ArmRoute::kChildResources : ArmRoute::kChildResource;
+  if (n == i + 6) p.childName = std::string(seg[i + 5]);
+  return p;
 }
 
 }  // namespace berth::mgmt

@@ -23,6 +23,10 @@ enum class ArmRoute {
   kSubscriptionResources, // /subscriptions/{sub}/providers/{ns}/{type} (type may be checkNameAvailability)
   kGroupResources,        // /subscriptions/{sub}/resourcegroups/{rg}/providers/{ns}/{type}
   kResource,              // .../providers/{ns}/{type}/{name}[/{action}]
+  kChildResources,        // .../providers/{ns}/{type}/{name}/{childType} (scopeMaps, tokens)
+  kChildResource,         // .../providers/{ns}/{type}/{name}/{childType}/{childName}
+  kRoleAssignments,       // {scope}/providers/Microsoft.Authorization/roleAssignments
+  kRoleAssignment,        // {scope}/providers/Microsoft.Authorization/roleAssignments/{name}
 };
 
 struct ArmPath {
@@ -33,6 +37,10 @@ struct ArmPath {
   std::string type;
   std::string name;
   std::string action;  // lowercased: "register", "listusages", "listcredentials", ...
+  std::string childType;  // as sent: "scopeMaps", "tokens"
+  std::string childName;
+  /// Role assignments: the id they are scoped to, as sent ("/" for the root).
+  std::string scope;
 };
 
 /// kRouteUnknown for paths the API does not have.

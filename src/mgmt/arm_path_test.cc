@@ -36,6 +36,46 @@ TEST(ArmPathTest, ParsesEveryShape) {
   EXPECT_EQ(parseArmPath("/providers/Berth.Management/operators/bob")->name, "bob");
 }
 
+TEST(ArmPathTest, ParsesChildResourcesAndActions) {
+  const std::string reg =
+      "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr1";
+  auto maps = parseArmPath(reg + "/scopeMaps");
+  ASSERT_TRUE(maps.ok());
+  EXPECT_EQ(maps->route, ArmRoute::kChildResources);
+  EXPECT_EQ(maps->name, "acr1");
+  EXPECT_EQ(maps->childType, "scopeMaps");
+  auto token = parseArmPath(reg + "/TOKENS/MyToken");
+  ASSERT_TRUE(token.ok());
+  EXPECT_EQ(token->route, ArmRoute::kChildResource);
+  EXPECT_EQ(token->childType, "TOKENS");
+  EXPECT_EQ(token->childName, "MyToken");
+  auto generate = parseArmPath(reg + "/generateCredentials");
+  ASSERT_TRUE(generate.ok());
+  EXPECT_EQ(generate->route, ArmRoute::kResource);
+  EXPECT_EQ(generate->action, "generatecredentials");
+  EXPECT_FALSE(parseArmPath(reg + "/tokens/t1/extra").ok());
+  EXPECT_FALSE(parseArmPath(reg + "/webhooks/w1").ok());
+}
+
+TEST(ArmPathTest, ParsesRoleAssignmentsAtEveryScope) {
+  auto root = parseArmPath("/providers/Microsoft.Authorization/roleAssignments");
+  ASSERT_TRUE(root.ok());
+  EXPECT_EQ(root->route, ArmRoute::kRoleAssignments);
+  EXPECT_EQ(root->scope, "/");
+  auto one = parseArmPath("/subscriptions/s1/providers/microsoft.authorization/roleassignments/abc");
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->route, ArmRoute::kRoleAssignment);
+  EXPECT_EQ(one->scope, "/subscriptions/s1");
+  EXPECT_EQ(one->name, "abc");
+  auto reg = parseArmPath(
+      "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr1/"
+      "providers/Microsoft.Authorization/roleAssignments/g1");
+  ASSERT_TRUE(reg.ok());
+  EXPECT_EQ(reg->scope,
+            "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr1");
+  EXPECT_FALSE(parseArmPath("/providers/Microsoft.Other/roleAssignments").ok());
+}
+
 TEST(ArmPathTest, RejectsUnknownPaths) {
   for (const char* bad : {"/", "/v2/", "/subscriptions/s1/things", "/providers/Other/info",
                           "/subscriptions/s1/providers/Microsoft.ContainerRegistry/registries/a/b/c",

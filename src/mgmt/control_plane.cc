@@ -19,12 +19,6 @@ constexpr std::string_view kGroupType = "microsoft.resources/resourcegroups";
 /// Providers the default subscription starts with, so a first registry needs no extra step.
 constexpr std::string_view kDefaultProviders[] = {"Microsoft.ContainerRegistry", "Microsoft.Network"};
 
-std::string uuid() {
-  std::string h = auth::randomHex(16);
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-4" + h.substr(13, 3) + "-a" + h.substr(17, 3) +
-         "-" + h.substr(20, 12);
-}
-
 }  // namespace
 
 std::string subscriptionId(std::string_view sub) { return "/subscriptions/" + std::string(sub); }
@@ -62,12 +56,12 @@ Status ControlPlane::ensureDefaultSubscription() {
   BERTH_TRY(resources_.listResources(kSubscriptionType, "",
                                      [&](const metadata::ResourceRow&) { any = true; }));
   if (!any) {
-    std::string id = uuid();
+    std::string id = randomUuid();
     Json sub = {{"id", subscriptionId(id)},
                 {"subscriptionId", id},
                 {"displayName", "berth"},
                 {"state", "Enabled"},
-                {"tenantId", uuid()},
+                {"tenantId", randomUuid()},
                 {"isDefault", true}};
     BERTH_TRY(resources_.putResource(
         metadata::ResourceRow{toLower(subscriptionId(id)), std::string(kSubscriptionType),
@@ -83,7 +77,8 @@ Status ControlPlane::ensureDefaultSubscription() {
 
 Status ControlPlane::publishStoredRegistries() {
   std::lock_guard lock(writer_);
-  return publishRegistries();
+  BERTH_TRY(publishRegistries());
+  return publishRoleAssignmentIndex();
 }
 
 std::string ControlPlane::defaultSubscriptionId() {
@@ -138,7 +133,7 @@ Result<PutResult> ControlPlane::putSubscription(std::string_view sub, const Json
     doc = std::move(*loaded);
   } else {
     doc = {{"id", subscriptionId(sub)}, {"subscriptionId", std::string(sub)},
-           {"displayName", std::string(sub)}, {"state", "Enabled"}, {"tenantId", uuid()}};
+           {"displayName", std::string(sub)}, {"state", "Enabled"}, {"tenantId", randomUuid()}};
   }
   if (body.contains("displayName")) {
     if (!body["displayName"].is_string() || body["displayName"].get<std::string>().empty()) {
@@ -329,8 +324,10 @@ Result<bool> ControlPlane::deleteResourceGroup(std::string_view sub, std::string
   if (!deleted.ok()) return deleted.error();
   for (const auto& name : registries) {
     (void)credentials_.removeCredentialsOwnedBy(kAdminPasswordKind, name);
+    (void)credentials_.removeCredentialsOwnedBy(kTokenPasswordKind, name);
   }
   BERTH_TRY(publishRegistries());
+  BERTH_TRY(publishRoleAssignmentIndex());  // assignments scoped to the group went with it
   return true;
 }
 

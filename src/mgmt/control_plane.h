@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auth/access_policy.h"
 #include "auth/secret_box.h"
 #include "common/clock.h"
 #include "common/result.h"
@@ -33,6 +34,9 @@ struct RegistrySettings {
   bool anonymousPullEnabled = false;
   bool dataEndpointEnabled = false;
   std::string location;
+  /// Who may authenticate: id, admin password digests, repository-scoped tokens. `access.registry`
+  /// mirrors adminUserEnabled/anonymousPullEnabled above.
+  auth::RegistryAccessPolicy access;
 };
 
 /// Implemented by the daemon: keeps the data plane in step with the resources.
@@ -46,6 +50,8 @@ class RegistryHost {
   virtual bool nameReserved(std::string_view name) const = 0;
   /// Bytes of blob storage the registry uses now.
   virtual std::uint64_t storageBytes(std::string_view name) const = 0;
+  /// Replaces every identity's role assignments (called at start and after each change).
+  virtual void publishRoleAssignments(auth::RoleAssignmentIndex index) = 0;
 };
 
 struct Precondition {
@@ -56,6 +62,14 @@ struct Precondition {
 struct PutResult {
   Json body;
   bool created = false;
+};
+
+/// Names one registry: /subscriptions/{sub}/resourceGroups/{rg}/providers/
+/// Microsoft.ContainerRegistry/registries/{name}.
+struct RegistryAddress {
+  std::string_view sub;
+  std::string_view rg;
+  std::string_view name;
 };
 
 class ControlPlane {
@@ -108,6 +122,49 @@ class ControlPlane {
   Result<Json> regenerateRegistryCredential(std::string_view sub, std::string_view rg,
                                             std::string_view name, const Json& body);
 
+  // Scope maps (registries/{r}/scopeMaps/{name}). Every registry also lists the system maps
+  // _repositories_pull, _repositories_push and _repositories_admin, which cannot be changed.
+  Result<PutResult> putScopeMap(const RegistryAddress& reg, std::string_view name,
+                                const Json& body, const Precondition& pre);
+  Result<Json> patchScopeMap(const RegistryAddress& reg, std::string_view name, const Json& body,
+                             const Precondition& pre);
+  Result<Json> getScopeMap(const RegistryAddress& reg, std::string_view name);
+  Result<Json> listScopeMaps(const RegistryAddress& reg);
+  /// kConflict while a token uses the map.
+  Result<bool> deleteScopeMap(const RegistryAddress& reg, std::string_view name,
+                              const Precondition& pre);
+
+  // Repository-scoped tokens (registries/{r}/tokens/{name}). Passwords are stored only as scrypt
+  // hashes; their values appear once, in generateTokenCredentials' result.
+  Result<PutResult> putToken(const RegistryAddress& reg, std::string_view name, const Json& body,
+                             const Precondition& pre);
+  Result<Json> patchToken(const RegistryAddress& reg, std::string_view name, const Json& body,
+                          const Precondition& pre);
+  Result<Json> getToken(const RegistryAddress& reg, std::string_view name);
+  Result<Json> listTokens(const RegistryAddress& reg);
+  Result<bool> deleteToken(const RegistryAddress& reg, std::string_view name,
+                           const Precondition& pre);
+  /// POST registries/{r}/generateCredentials {tokenId, name?: password1|password2, expiry?}:
+  /// {username, passwords:[{name, value, creationTime, expiry?}]} (both passwords without name).
+  Result<Json> generateTokenCredentials(const RegistryAddress& reg, const Json& body);
+  /// Republishes when a published token password has expired since the last publish, so expiry
+  /// takes effect without another change. Cheap when nothing expired; call it periodically.
+  Status refreshExpiredCredentials();
+
+  // Role assignments (Microsoft.Authorization) of management operators, at "/", a subscription, a
+  // resource group or a registry. The data plane gets them through publishRoleAssignments().
+  Result<PutResult> putRoleAssignment(std::string_view scope, std::string_view name,
+                                      const Json& body);
+  Result<Json> getRoleAssignment(std::string_view scope, std::string_view name);
+  /// Every assignment when scope is "" ; else those at the scope, above it and below it.
+  Result<Json> listRoleAssignments(std::string_view scope);
+  Result<bool> deleteRoleAssignment(std::string_view scope, std::string_view name);
+  /// Creates the assignment unless the principal already has that role at that scope (e.g. Owner
+  /// at "/" for the first operator). The principal must be an operator.
+  Status ensureRoleAssignment(std::string_view principal, auth::Role role, std::string_view scope);
+  /// Removes every assignment of the principal (its operator was deleted) and republishes.
+  Status removeRoleAssignmentsOf(std::string_view principal);
+
  private:
   Result<metadata::ResourceRow> requireSubscription(std::string_view sub);
   Result<metadata::ResourceRow> requireGroup(std::string_view sub, std::string_view rg);
@@ -119,6 +176,43 @@ class ControlPlane {
   Result<PutResult> writeRegistry(std::string_view sub, std::string_view rg, std::string_view name,
                                   Json document, const metadata::ResourceRow* existing,
                                   const Precondition& pre);
+  Result<metadata::ResourceRow> requireRegistry(const RegistryAddress& reg);
+  /// Fills settings.access: admin digests and every token with an unexpired password.
+  Status buildAccessPolicy(const Json& registry, RegistrySettings& settings);
+  /// kQuotaExceeded when the registry's SKU allows no more resources of `type` (scope maps,
+  /// tokens).
+  Status checkChildQuota(const metadata::ResourceRow& registry, std::string_view type);
+  std::int64_t countChildren(std::string_view registryKey, std::string_view type);
+  /// A stored scope map or token (kResourceNotFound naming it).
+  Result<metadata::ResourceRow> requireChild(const metadata::ResourceRow& registry,
+                                             std::string_view type, std::string_view name);
+  /// The child a DELETE removes: nullopt when it does not exist, kPreconditionFailed when its
+  /// etag is not `pre.ifMatch`.
+  Result<std::optional<metadata::ResourceRow>> childToDelete(const metadata::ResourceRow& registry,
+                                                             std::string_view type,
+                                                             std::string_view name,
+                                                             const Precondition& pre);
+  Result<PutResult> writeChild(const metadata::ResourceRow& registry, std::string_view type,
+                               std::string_view name, const Json& doc,
+                               const metadata::ResourceRow* existing, const Precondition& pre);
+  Result<Json> listChildren(const metadata::ResourceRow& registry, std::string_view type);
+  struct ResolvedScopeMap {
+    std::string id;  // canonical: the registry's id + "/scopeMaps/" + the map's name as created
+    std::vector<std::string> actions;
+  };
+  /// The scope map `scopeMapId` names, which must belong to the registry `registryArmId`
+  /// (kInvalidParameter otherwise, or when it does not exist).
+  Result<ResolvedScopeMap> resolveScopeMap(std::string_view registryArmId,
+                                           std::string_view scopeMapId);
+  Status applyTokenProperties(std::string_view registryArmId, Json& props, const Json& input,
+                              std::vector<std::string>& removedPasswords);
+  Result<PutResult> writeToken(const metadata::ResourceRow& registry, std::string_view name,
+                               const Json& body, bool replace, const Precondition& pre);
+  Status publishRoleAssignmentIndex();
+  /// The canonical spelling of a role assignment scope that names an existing resource.
+  Result<std::string> canonicalAssignmentScope(std::string_view scope);
+  Result<PutResult> createRoleAssignment(const std::string& scope, std::string_view name,
+                                         std::string_view principal, auth::Role role);
 
   metadata::ResourceStore& resources_;
   metadata::CredentialStore& credentials_;
@@ -127,6 +221,8 @@ class ControlPlane {
   const Clock& clock_;
   std::string domain_;
   std::mutex writer_;
+  /// Earliest expiry of a token password the data plane holds (0: none); guarded by writer_.
+  std::int64_t nextPasswordExpiry_ = 0;
 };
 
 /// Keys and ids in the one place that spells them.

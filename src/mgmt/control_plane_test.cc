@@ -2,63 +2,13 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <random>
-#include <set>
 #include <thread>
 
-#include "metadata/sqlite/sqlite_metadata_store.h"
+#include "mgmt/control_plane_test_fixture.h"
 #include "mgmt/resource_validation.h"
 
 namespace berth::mgmt {
 namespace {
-
-/// Records what the control plane publishes, as the daemon's data plane would receive it.
-class RecordingHost final : public RegistryHost {
- public:
-  Status syncRegistries(const std::vector<RegistrySettings>& registries) override {
-    served.clear();
-    for (const auto& r : registries) served.insert(r.name);
-    last = registries;
-    return okStatus();
-  }
-  bool nameReserved(std::string_view name) const override { return name == "reserved1"; }
-  std::uint64_t storageBytes(std::string_view) const override { return 1234; }
-  std::set<std::string> served;
-  std::vector<RegistrySettings> last;
-};
-
-class ControlPlaneTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("berth-cp-" + std::to_string(std::random_device{}()));
-    std::filesystem::create_directories(dir_);
-    store_ = std::move(*metadata::SqliteMetadataStore::open(dir_ / "m.db"));
-    plane_ = std::make_unique<ControlPlane>(*store_, *store_, box_, host_, clock_, "cr.internal");
-    ASSERT_TRUE(plane_->publishStoredRegistries().ok());
-    ASSERT_TRUE(plane_->ensureDefaultSubscription().ok());
-    sub_ = plane_->defaultSubscriptionId();
-    ASSERT_FALSE(sub_.empty());
-    ASSERT_TRUE(plane_->putResourceGroup(sub_, "rg", Json{{"location", "East US"}}, {}).ok());
-  }
-  void TearDown() override {
-    plane_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  Result<PutResult> createRegistry(std::string_view name, Json body) {
-    return plane_->putRegistry(sub_, "rg", name, body, {});
-  }
-
-  std::filesystem::path dir_;
-  SystemClock clock_;
-  auth::SecretBox box_ = auth::SecretBox::fromKey(std::string(32, 'k'));
-  RecordingHost host_;
-  std::unique_ptr<metadata::SqliteMetadataStore> store_;
-  std::unique_ptr<ControlPlane> plane_;
-  std::string sub_;
-};
 
 TEST_F(ControlPlaneTest, RegistryDocumentHasTheArmShape) {
   auto put = createRegistry("MyAcr01", {{"sku", {{"name", "premium"}}},
@@ -193,6 +143,8 @@ TEST_F(ControlPlaneTest, UsageRowsFollowTheSku) {
   EXPECT_EQ(rows[0]["currentValue"], 1234);
   EXPECT_EQ(rows[5]["name"], "PrivateEndpointConnections");
   EXPECT_EQ(rows[5]["limit"], 0);
+  EXPECT_EQ(rows[6]["name"], "ScopeMaps");
+  EXPECT_EQ(rows[6]["currentValue"], 0);
 }
 
 TEST_F(ControlPlaneTest, ProvidersRegisterAndMissingRegistrationIsExplained) {

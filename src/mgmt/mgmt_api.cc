@@ -1,9 +1,8 @@
 #include "mgmt/mgmt_api.h"
 
-#include <ctime>
-
 #include "http/blocking.h"
 #include "mgmt/arm_path.h"
+#include "common/rfc3339.h"
 
 namespace berth::mgmt {
 
@@ -11,15 +10,6 @@ namespace {
 
 /// Management documents are small; a bound keeps a hostile client from using memory.
 constexpr std::size_t kMaxBodyBytes = 1024 * 1024;
-
-std::string rfc3339(std::int64_t t) {
-  std::time_t tt = t;
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 Error methodNotAllowed(http::Method m, std::string_view what) {
   return makeError(Errc::kMethodNotAllowed,
@@ -116,7 +106,7 @@ MgmtApi::Reply MgmtApi::dispatch(const http::Request& request, const std::string
       return Reply{200,
                    Json{{"accessToken", grant->token},
                         {"tokenType", "Bearer"},
-                        {"expiresOn", rfc3339(grant->expiresUnixSeconds)},
+                        {"expiresOn", formatRfc3339(grant->expiresUnixSeconds)},
                         {"expiresIn", OperatorAuth::kTokenLifetimeSeconds},
                         {"username", user}},
                    std::nullopt};
@@ -142,7 +132,16 @@ MgmtApi::Reply MgmtApi::dispatch(const http::Request& request, const std::string
         if (!password.ok()) return Reply::failure(password.error());
         return Reply{201, Json{{"username", p.name}, {"password", *password}}, std::nullopt};
       }
-      if (m == http::Method::kDelete) return Reply::deleted(auth_.removeOperator(p.name));
+      if (m == http::Method::kDelete) {
+        auto removed = auth_.removeOperator(p.name);
+        // Its role assignments go with it, so a later operator of that name starts with none.
+        if (removed.ok() && *removed) {
+          if (Status s = plane_.removeRoleAssignmentsOf(p.name); !s.ok()) {
+            return Reply::failure(s.error());
+          }
+        }
+        return Reply::deleted(std::move(removed));
+      }
       return Reply::failure(methodNotAllowed(m, "operators"));
     case ArmRoute::kSubscriptions:
       if (m != http::Method::kGet) return Reply::failure(methodNotAllowed(m, "subscriptions"));
@@ -181,6 +180,23 @@ MgmtApi::Reply MgmtApi::dispatch(const http::Request& request, const std::string
           return Reply::deleted(plane_.deleteResourceGroup(p.subscription, p.resourceGroup, pre));
         default: return Reply::failure(methodNotAllowed(m, "a resource group"));
       }
+    case ArmRoute::kRoleAssignments:
+      if (m != http::Method::kGet) return Reply::failure(methodNotAllowed(m, "role assignments"));
+      return Reply::of(plane_.listRoleAssignments(p.scope));
+    case ArmRoute::kRoleAssignment:
+      switch (m) {
+        case http::Method::kGet: return Reply::of(plane_.getRoleAssignment(p.scope, p.name));
+        case http::Method::kPut: return Reply::put(plane_.putRoleAssignment(p.scope, p.name, body));
+        case http::Method::kDelete: {
+          // The cloud answers a DELETE with the assignment it removed.
+          auto existing = plane_.getRoleAssignment(p.scope, p.name);
+          auto deleted = plane_.deleteRoleAssignment(p.scope, p.name);
+          if (!deleted.ok()) return Reply::failure(deleted.error());
+          if (!*deleted || !existing.ok()) return Reply{204, Json(), std::nullopt};
+          return Reply{200, std::move(*existing), std::nullopt};
+        }
+        default: return Reply::failure(methodNotAllowed(m, "a role assignment"));
+      }
     default: break;
   }
   // Provider resources: only Microsoft.ContainerRegistry/registries exists so far.
@@ -202,7 +218,14 @@ MgmtApi::Reply MgmtApi::dispatch(const http::Request& request, const std::string
     if (m != http::Method::kGet) return Reply::failure(methodNotAllowed(m, "registries"));
     return Reply::of(plane_.listRegistries(p.subscription, p.resourceGroup));
   }
+  if (p.route == ArmRoute::kChildResources || p.route == ArmRoute::kChildResource) {
+    return dispatchChild(m, p, body, pre);
+  }
   if (!p.action.empty()) {
+    if (p.action == "generatecredentials" && m == http::Method::kPost) {
+      return Reply::of(plane_.generateTokenCredentials(
+          {p.subscription, p.resourceGroup, p.name}, body));
+    }
     if (p.action == "listusages" && (m == http::Method::kGet || m == http::Method::kPost)) {
       return Reply::of(plane_.listRegistryUsages(p.subscription, p.resourceGroup, p.name));
     }
@@ -224,6 +247,35 @@ MgmtApi::Reply MgmtApi::dispatch(const http::Request& request, const std::string
     case http::Method::kDelete:
       return Reply::deleted(plane_.deleteRegistry(p.subscription, p.resourceGroup, p.name, pre));
     default: return Reply::failure(methodNotAllowed(m, "a registry"));
+  }
+}
+
+}  // namespace berth::mgmt
+
+namespace berth::mgmt {
+
+MgmtApi::Reply MgmtApi::dispatchChild(http::Method m, const ArmPath& p, const Json& body,
+                                      const Precondition& pre) {
+  const RegistryAddress reg{p.subscription, p.resourceGroup, p.name};
+  const bool maps = iequals(p.childType, "scopeMaps");
+  if (p.route == ArmRoute::kChildResources) {
+    if (m != http::Method::kGet) return Reply::failure(methodNotAllowed(m, p.childType));
+    return Reply::of(maps ? plane_.listScopeMaps(reg) : plane_.listTokens(reg));
+  }
+  const std::string& name = p.childName;
+  switch (m) {
+    case http::Method::kGet:
+      return Reply::of(maps ? plane_.getScopeMap(reg, name) : plane_.getToken(reg, name));
+    case http::Method::kPut:
+      return Reply::put(maps ? plane_.putScopeMap(reg, name, body, pre)
+                             : plane_.putToken(reg, name, body, pre));
+    case http::Method::kPatch:
+      return Reply::of(maps ? plane_.patchScopeMap(reg, name, body, pre)
+                            : plane_.patchToken(reg, name, body, pre));
+    case http::Method::kDelete:
+      return Reply::deleted(maps ? plane_.deleteScopeMap(reg, name, pre)
+                                 : plane_.deleteToken(reg, name, pre));
+    default: return Reply::failure(methodNotAllowed(m, maps ? "a scope map" : "a token"));
   }
 }
 

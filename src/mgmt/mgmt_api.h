@@ -11,6 +11,7 @@
 
 #include "common/log.h"
 #include "http/server.h"
+#include "mgmt/arm_path.h"
 #include "mgmt/control_plane.h"
 #include "mgmt/operator_auth.h"
 
@@ -32,6 +33,9 @@ class MgmtApi final : public http::RequestHandler {
  private:
   struct Reply;
   Reply dispatch(const http::Request& request, const std::string& body, const std::string& user);
+  /// registries/{r}/scopeMaps[/{name}] and registries/{r}/tokens[/{name}].
+  Reply dispatchChild(http::Method method, const ArmPath& path, const Json& body,
+                      const Precondition& pre);
 
   ControlPlane& plane_;
   OperatorAuth& auth_;

@@ -9,7 +9,6 @@ namespace berth::mgmt {
 
 namespace {
 
-constexpr std::string_view kOperatorKind = "operator";
 constexpr std::string_view kTokenKind = "operator-token";
 /// A real header is far shorter; bounding it keeps decoding cheap for garbage input.
 constexpr std::size_t kMaxAuthorizationBytes = 4096;
@@ -62,7 +61,7 @@ OperatorAuth::OperatorAuth(metadata::CredentialStore& store, const Clock& clock)
 
 Result<std::optional<std::string>> OperatorAuth::bootstrap() {
   bool any = false;
-  BERTH_TRY(store_.listCredentials(kOperatorKind, [&](const metadata::Credential&) { any = true; }));
+  BERTH_TRY(store_.listCredentials(kOperatorCredentialKind, [&](const metadata::Credential&) { any = true; }));
   if (any) return std::optional<std::string>{};
   auto password = createOperator("admin");
   if (!password.ok()) return password.error();
@@ -77,7 +76,7 @@ Result<std::string> OperatorAuth::authenticateBasic(std::string_view header) {
   if (colon == std::string::npos) return unauthorized();
   std::string user = decoded->substr(0, colon);
   std::string password = decoded->substr(colon + 1);
-  auto stored = store_.getCredential(kOperatorKind, user);
+  auto stored = store_.getCredential(kOperatorCredentialKind, user);
   if (!stored.ok()) {
     // Spend the same work for unknown users so timing does not reveal which names exist.
     (void)auth::verifyPassword(password, "scrypt$32768$8$1$00$00");
@@ -115,20 +114,20 @@ Result<std::string> OperatorAuth::createOperator(std::string_view name) {
     return fail(Errc::kInvalidParameter,
                 "operator names are 1-64 lowercase letters, digits, '-', '_' or '.'");
   }
-  if (store_.getCredential(kOperatorKind, name).ok()) {
+  if (store_.getCredential(kOperatorCredentialKind, name).ok()) {
     return fail(Errc::kConflict, "operator '" + std::string(name) + "' already exists");
   }
   std::string password = auth::randomPassword(40);
   auto hash = auth::hashPassword(password);
   if (!hash.ok()) return hash.error();
   BERTH_TRY(store_.putCredential(
-      metadata::Credential{std::string(kOperatorKind), std::string(name), *hash, std::string(name), 0}));
+      metadata::Credential{std::string(kOperatorCredentialKind), std::string(name), *hash, std::string(name), 0}));
   return password;
 }
 
 Result<std::vector<std::string>> OperatorAuth::listOperators() {
   std::vector<std::string> names;
-  BERTH_TRY(store_.listCredentials(kOperatorKind,
+  BERTH_TRY(store_.listCredentials(kOperatorCredentialKind,
                                    [&](const metadata::Credential& c) { names.push_back(c.name); }));
   return names;
 }
@@ -140,7 +139,7 @@ Result<bool> OperatorAuth::removeOperator(std::string_view name) {
   if (names->size() == 1) {
     return fail(Errc::kConflict, "cannot remove the last operator; create another one first");
   }
-  BERTH_TRY(store_.removeCredential(kOperatorKind, name));
+  BERTH_TRY(store_.removeCredential(kOperatorCredentialKind, name));
   BERTH_TRY(store_.removeCredentialsOwnedBy(kTokenKind, name));
   return true;
 }

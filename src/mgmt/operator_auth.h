@@ -14,6 +14,9 @@
 
 namespace berth::mgmt {
 
+/// Credential kind of operators (name = the operator's name); role assignments name them.
+inline constexpr std::string_view kOperatorCredentialKind = "operator";
+
 struct TokenGrant {
   std::string token;
   std::int64_t expiresUnixSeconds = 0;

@@ -6,6 +6,7 @@
 
 #include "auth/secret_hash.h"
 #include "mgmt/arm_path.h"
+#include "common/rfc3339.h"
 #include "mgmt/control_plane.h"
 #include "mgmt/resource_validation.h"
 
@@ -27,15 +28,6 @@ const SkuLimits& limitsFor(std::string_view sku) {
   if (sku == "Premium") return kPremium;
   if (sku == "Standard") return kStandard;
   return kBasic;
-}
-
-std::string rfc3339(std::int64_t t) {
-  std::time_t tt = t;
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 Error skuError(std::string_view feature, std::string_view needed) {
@@ -152,12 +144,32 @@ RegistrySettings settingsOf(const Json& doc) {
 }  // namespace
 
 Status ControlPlane::publishRegistries() {
-  std::vector<RegistrySettings> all;
+  std::vector<Json> docs;
   BERTH_TRY(resources_.listResources(kRegistryType, "", [&](const metadata::ResourceRow& row) {
     Json doc = Json::parse(row.body, nullptr, false);
-    if (!doc.is_discarded()) all.push_back(settingsOf(doc));
+    if (!doc.is_discarded()) docs.push_back(std::move(doc));
   }));
+  std::vector<RegistrySettings> all;
+  nextPasswordExpiry_ = 0;
+  for (const Json& doc : docs) {
+    all.push_back(settingsOf(doc));
+    BERTH_TRY(buildAccessPolicy(doc, all.back()));
+  }
   return host_.syncRegistries(all);
+}
+
+Status ControlPlane::checkChildQuota(const metadata::ResourceRow& registry, std::string_view type) {
+  Json doc = Json::parse(registry.body, nullptr, false);
+  const std::string sku = doc.is_object() ? doc["sku"].value("name", "Basic") : "Basic";
+  const bool maps = type == kScopeMapType;
+  const std::int64_t limit = maps ? limitsFor(sku).scopeMaps : limitsFor(sku).tokens;
+  if (countChildren(registry.key, type) >= limit) {
+    return fail(Errc::kQuotaExceeded,
+                "The registry '" + registry.name + "' (" + sku + ") allows at most " +
+                    std::to_string(limit) + (maps ? " scope maps" : " tokens") +
+                    "; delete some or update the registry to a larger SKU.");
+  }
+  return okStatus();
 }
 
 Result<PutResult> ControlPlane::writeRegistry(std::string_view sub, std::string_view rg,
@@ -230,8 +242,8 @@ Result<PutResult> ControlPlane::putRegistry(std::string_view sub, std::string_vi
       {"properties",
        {{"adminUserEnabled", false},
         {"anonymousPullEnabled", false},
-        {"creationDate", existing ? previous["properties"].value("creationDate", rfc3339(created))
-                                  : rfc3339(created)},
+        {"creationDate", existing ? previous["properties"].value("creationDate", formatRfc3339(created))
+                                  : formatRfc3339(created)},
         {"dataEndpointEnabled", false},
         {"dataEndpointHostNames", Json::array()},
         {"encryption", {{"status", "disabled"}}},
@@ -368,7 +380,9 @@ Result<bool> ControlPlane::deleteRegistry(std::string_view sub, std::string_view
   auto deleted = resources_.deleteResourceTree(key);
   if (!deleted.ok()) return deleted.error();
   (void)credentials_.removeCredentialsOwnedBy(kAdminPasswordKind, toLower(name));
+  (void)credentials_.removeCredentialsOwnedBy(kTokenPasswordKind, toLower(name));
   BERTH_TRY(publishRegistries());
+  BERTH_TRY(publishRoleAssignmentIndex());  // assignments scoped to it went with it
   return true;
 }
 
@@ -415,8 +429,9 @@ Result<Json> ControlPlane::listRegistryUsages(std::string_view sub, std::string_
   rows.push_back(row("PrivateEndpointConnections",
                      static_cast<std::int64_t>(p.value("privateEndpointConnections", Json::array()).size()),
                      l.privateEndpoints, "Count"));
-  rows.push_back(row("ScopeMaps", 0, l.scopeMaps, "Count"));
-  rows.push_back(row("Tokens", 0, l.tokens, "Count"));
+  const std::string key = toLower(registryId(sub, rg, name));
+  rows.push_back(row("ScopeMaps", countChildren(key, kScopeMapType), l.scopeMaps, "Count"));
+  rows.push_back(row("Tokens", countChildren(key, kTokenType), l.tokens, "Count"));
   return Json{{"value", std::move(rows)}};
 }
 
@@ -458,7 +473,10 @@ Result<Json> ControlPlane::listRegistryCredentials(std::string_view sub, std::st
                     " --admin-enabled true' to enable admin first.");
   }
   std::lock_guard lock(writer_);
+  const bool generated =
+      credentials_.getCredential(kAdminPasswordKind, toLower(name) + "/password").ok();
   BERTH_TRY(ensureAdminPasswords(toLower(name), false));
+  if (!generated) BERTH_TRY(publishRegistries());
   auto creds = credentialsDocument(toLower(name));
   if (!creds.ok()) return creds.error();
   (*creds)["username"] = (*doc).value("name", std::string(name));
@@ -483,6 +501,7 @@ Result<Json> ControlPlane::regenerateRegistryCredential(std::string_view sub, st
   if (!sealed.ok()) return sealed.error();
   BERTH_TRY(credentials_.putCredential(metadata::Credential{
       std::string(kAdminPasswordKind), toLower(name) + "/" + *which, *sealed, toLower(name), 0}));
+  BERTH_TRY(publishRegistries());  // the old password stops working now
   auto creds = credentialsDocument(toLower(name));
   if (!creds.ok()) return creds.error();
   (*creds)["username"] = (*doc).value("name", std::string(name));

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "auth/secret_hash.h"
 #include "mgmt/arm_path.h"
 
 namespace berth::mgmt {
@@ -56,6 +57,33 @@ Status validateRegistryName(std::string_view name) {
                    "' is invalid: use 5-50 letters and digits only");
   }
   return okStatus();
+}
+
+Status validateChildName(std::string_view name, std::string_view what) {
+  bool ok = name.size() >= 5 && name.size() <= 50;
+  for (char c : name) ok = ok && (isAlnum(c) || c == '-' || c == '_');
+  if (!ok) {
+    return invalid(std::string(what) + " name '" + std::string(name.substr(0, 60)) +
+                   "' is invalid: use 5-50 letters, digits, '-' and '_'");
+  }
+  return okStatus();
+}
+
+bool isUuid(std::string_view text) {
+  if (text.size() != 36) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    if (dash ? c != '-' : !hex) return false;
+  }
+  return true;
+}
+
+std::string randomUuid() {
+  std::string h = auth::randomHex(16);
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-4" + h.substr(13, 3) + "-a" + h.substr(17, 3) +
+         "-" + h.substr(20, 12);
 }
 
 Result<std::string> normalizeLocation(const nlohmann::ordered_json& value) {

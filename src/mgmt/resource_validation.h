@@ -14,6 +14,13 @@ namespace berth::mgmt {
 inline constexpr std::string_view kRegistryType = "microsoft.containerregistry/registries";
 /// Credential kind of sealed registry admin passwords; owner = registry name.
 inline constexpr std::string_view kAdminPasswordKind = "registry-admin-password";
+inline constexpr std::string_view kScopeMapType = "microsoft.containerregistry/registries/scopemaps";
+inline constexpr std::string_view kTokenType = "microsoft.containerregistry/registries/tokens";
+inline constexpr std::string_view kRoleAssignmentType = "microsoft.authorization/roleassignments";
+/// Credential kind of repository-scoped token passwords (scrypt hashes): name
+/// "<registry>/<token>/password1|password2", owner = the registry's lowercase name, so deleting the
+/// registry removes them all at once.
+inline constexpr std::string_view kTokenPasswordKind = "token-password";
 
 Status validateSubscriptionId(std::string_view sub);
 Status validateProviderNamespace(std::string_view ns);
@@ -21,6 +28,12 @@ Status validateProviderNamespace(std::string_view ns);
 Status validateResourceGroupName(std::string_view rg);
 /// 5-50 letters and digits.
 Status validateRegistryName(std::string_view name);
+/// Tokens and scope maps: 5-50 letters, digits, '-' and '_' (`what` names the kind in errors).
+Status validateChildName(std::string_view name, std::string_view what);
+/// A GUID, 8-4-4-4-12 hex digits (role assignment names).
+bool isUuid(std::string_view text);
+/// A random (version 4) GUID, lowercase.
+std::string randomUuid();
 /// Locations are lowercase letters and digits ("eastus"); input is lowercased and spaces removed.
 Result<std::string> normalizeLocation(const nlohmann::ordered_json& value);
 /// An object of string values (keys up to 512 chars, values up to 256, at most 50 tags).

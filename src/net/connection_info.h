@@ -14,7 +14,8 @@ struct ConnectionInfo {
   std::uint16_t peerPort = 0;
   boost::asio::ip::address local;   // the address the client connected to
   std::uint16_t localPort = 0;
-  std::string linkId;               // endpoint link id from a PROXY v2 TLV; empty when none
+  std::string linkId;
+  bool tls = false;                 // arrived on an HTTPS listener (token realms use https)               // endpoint link id from a PROXY v2 TLV; empty when none
 };
 
 }  // namespace berth::net

@@ -10,6 +10,7 @@
 #include "http/request.h"
 #include "http/response.h"
 #include "registry/registry_directory.h"
+#include "registry/request_auth.h"
 #include "registry/routes.h"
 
 namespace berth::registry {
@@ -22,6 +23,7 @@ struct HandlerContext {
   boost::asio::thread_pool& blocking;
   const Route& route;
   const Logger& log;
+  const RequestIdentity& identity;
 
   void error(const Error& e) {
     if (e.code == Errc::kInternal) {

@@ -40,8 +40,10 @@ boost::asio::awaitable<void> RegistryApi::dispatch(http::Request& request,
                                                    http::Response& response) {
   // TODO(networking): access::classify(snapshot, connection, host) runs here, before anything
   // else, so that a denied network learns nothing.
-  auto instance = directory_.findByHost(request.host);
-  if (!instance) {
+  // One snapshot for the whole request: registry, policy and role assignments agree.
+  const auto snapshot = directory_.snapshot();
+  const ServedRegistry* served = snapshot->findHost(request.host);
+  if (served == nullptr) {
     http::writeRegistryError(
         response, makeError(Errc::kRegistryUnknown,
                             "no registry is served at host '" + std::string(request.host) +
@@ -49,13 +51,21 @@ boost::asio::awaitable<void> RegistryApi::dispatch(http::Request& request,
                             std::string(request.host)));
     co_return;
   }
+  if (isTokenEndpointPath(request.path)) {
+    co_await tokens_.handle(request, response, *snapshot, *served);
+    co_return;
+  }
   auto route = parseRoute(request.path);
   if (!route.ok()) {
     http::writeRegistryError(response, route.error());
     co_return;
   }
-  HandlerContext ctx{request, response, *instance->service, *instance->uploads, blocking_, *route,
-                     log_};
+  const AccessRequirement need = requiredAccess(*route, request.method);
+  auto identity = co_await authorizer_.authorize(request, response, *snapshot, *served, need);
+  if (!identity) co_return;
+  RegistryInstance& instance = *served->instance;
+  HandlerContext ctx{request, response, *instance.service, *instance.uploads, blocking_, *route,
+                     log_, *identity};
   switch (route->kind) {
     case RouteKind::kBase:
       if (request.method != http::Method::kGet && request.method != http::Method::kHead) {
@@ -64,14 +74,41 @@ boost::asio::awaitable<void> RegistryApi::dispatch(http::Request& request,
       }
       response.setBody("{}", "application/json");
       co_return;
-    case RouteKind::kCatalog: co_await handleCatalog(ctx); co_return;
-    case RouteKind::kTags: co_await handleTags(ctx); co_return;
-    case RouteKind::kManifest: co_await handleManifest(ctx); co_return;
-    case RouteKind::kBlob: co_await handleBlob(ctx); co_return;
-    case RouteKind::kUploadStart: co_await handleUploadStart(ctx); co_return;
-    case RouteKind::kUpload: co_await handleUpload(ctx); co_return;
-    case RouteKind::kReferrers: co_await handleReferrers(ctx); co_return;
+    case RouteKind::kCatalog: co_await handleCatalog(ctx); break;
+    case RouteKind::kTags: co_await handleTags(ctx); break;
+    case RouteKind::kManifest: co_await handleManifest(ctx); break;
+    case RouteKind::kBlob: co_await handleBlob(ctx); break;
+    case RouteKind::kUploadStart: co_await handleUploadStart(ctx); break;
+    case RouteKind::kUpload: co_await handleUpload(ctx); break;
+    case RouteKind::kReferrers: co_await handleReferrers(ctx); break;
   }
+  if (auditable(*route, request.method, response.status)) {
+    auditWrite(ctx, *served->access, need);
+  }
+}
+
+bool RegistryApi::auditable(const Route& route, http::Method method, int status) {
+  switch (route.kind) {
+    case RouteKind::kManifest:
+      return method == http::Method::kPut || method == http::Method::kDelete;
+    case RouteKind::kBlob: return method == http::Method::kDelete;
+    case RouteKind::kUpload: return method == http::Method::kPut;
+    // Monolithic uploads and mounts finish in the POST (201); a 202 only opens a session.
+    case RouteKind::kUploadStart: return method == http::Method::kPost && status == 201;
+    default: return false;
+  }
+}
+
+void RegistryApi::auditWrite(const HandlerContext& ctx, const auth::RegistryAccessPolicy& policy,
+                             const AccessRequirement& need) {
+  if (auth_.audit == nullptr) return;
+  const int status = ctx.response.status;
+  std::string reference(ctx.route.kind == RouteKind::kManifest || ctx.route.kind == RouteKind::kBlob
+                            ? ctx.route.reference
+                            : ctx.request.queryParam("digest").value_or(
+                                  ctx.request.queryParam("mount").value_or("")));
+  recordAudit(auth_, ctx.request, policy,
+              {.principal = ctx.identity.principal(), .principalKind = std::string(ctx.identity.principalKind()), .action = std::string(auth::actionName(need.action)), .repository = std::string(ctx.route.name), .reference = std::move(reference), .outcome = status < 400 ? "success" : "failure", .status = status});
 }
 
 }  // namespace berth::registry

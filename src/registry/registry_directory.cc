@@ -7,19 +7,19 @@ RegistryDirectory::RegistryDirectory() : current_(std::make_shared<const Snapsho
 std::shared_ptr<RegistryInstance> RegistryDirectory::findByHost(std::string_view host) const {
   auto snap = current_.load();
   auto it = snap->byHost.find(host);
-  return it == snap->byHost.end() ? nullptr : it->second;
+  return it == snap->byHost.end() ? nullptr : it->second.instance;
 }
 
 std::shared_ptr<RegistryInstance> RegistryDirectory::findByName(std::string_view name) const {
   auto snap = current_.load();
   auto it = snap->byName.find(name);
-  return it == snap->byName.end() ? nullptr : it->second;
+  return it == snap->byName.end() ? nullptr : it->second.instance;
 }
 
 std::vector<std::shared_ptr<RegistryInstance>> RegistryDirectory::all() const {
   auto snap = current_.load();
   std::vector<std::shared_ptr<RegistryInstance>> out;
-  for (const auto& [name, instance] : snap->byName) out.push_back(instance);
+  for (const auto& [name, served] : snap->byName) out.push_back(served.instance);
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "auth/access_policy.h"
 #include "registry/registry_service.h"
 #include "registry/upload_service.h"
 
@@ -28,11 +29,26 @@ struct RegistryInstance {
   std::unique_ptr<UploadService> uploads;
 };
 
+/// A registry as served right now: its content and who may use it.
+struct ServedRegistry {
+  std::shared_ptr<RegistryInstance> instance;
+  std::shared_ptr<const auth::RegistryAccessPolicy> access;
+};
+
 class RegistryDirectory {
  public:
   struct Snapshot {
-    StringMap<std::shared_ptr<RegistryInstance>> byHost;
-    StringMap<std::shared_ptr<RegistryInstance>> byName;
+    StringMap<ServedRegistry> byHost;
+    StringMap<ServedRegistry> byName;
+    std::shared_ptr<const auth::RoleAssignmentIndex> roles =
+        std::make_shared<const auth::RoleAssignmentIndex>();
+    /// Changes with every publication; cached credential checks of older generations are void.
+    std::uint64_t generation = 0;
+
+    const ServedRegistry* findHost(std::string_view host) const {
+      auto it = byHost.find(host);
+      return it == byHost.end() ? nullptr : &it->second;
+    }
   };
 
   RegistryDirectory();

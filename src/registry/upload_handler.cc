@@ -184,7 +184,8 @@ Awaitable handleUploadStart(HandlerContext& ctx) {
       co_return;
     }
     std::string from(ctx.request.queryParam("from").value_or(""));
-    if (!from.empty()) {
+    // Mounting reads the source repository: without pull there, it is an ordinary upload.
+    if (!from.empty() && ctx.identity.allows(from, auth::Action::kPull)) {
       auto mounted = co_await http::runBlocking(
           ctx.blocking, [&] { return ctx.registry.mountBlob(ctx.route.name, from, *digest); });
       if (!mounted.ok()) {

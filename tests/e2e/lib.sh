@@ -12,12 +12,15 @@
 #   E2E_TARGET    berth (default) | reference  -- which registry the test drives
 #   BERTH_BIN     berth binary (default: <repo>/build/src/cli/berth)
 #   BERTH_ARGS    extra arguments appended to `berth serve ...` (default: none)
+#   E2E_AUTH      disabled (default): berth serves its configured registries without
+#                 authentication (`--authentication disabled`); required: berth's own default
 #   E2E_TIMEOUT   seconds a whole test may run before it is killed (default 170)
 #   E2E_KEEP=1    keep the temp dir (logs, layouts) after the test, for debugging
 #   E2E_VERBOSE=1 echo every HTTP request made through `http`
 #
-# Traffic goes only to 127.0.0.1. Every process the test starts is recorded by PID and
-# ended by PID in the EXIT trap; nothing is killed by name.
+# Traffic goes only to 127.0.0.1 (of the machine, or of a network namespace the test made with
+# netns_create). Every process the test starts is recorded by PID and ended by PID in the EXIT
+# trap; nothing is killed by name.
 
 set -euo pipefail
 set -E
@@ -35,6 +38,8 @@ case "$E2E_TARGET" in
 esac
 
 E2E_PIDS=()          # every background process this test started
+E2E_NS=""            # the network namespace of netns_create, if any
+E2E_NS_EXEC=()       # the command prefix that runs a program inside it (empty without one)
 E2E_TMP=""
 E2E_FAIL_REASON=""
 E2E_DONE=0
@@ -231,6 +236,7 @@ e2e_cleanup() {
       rm -rf "$E2E_TMP"
     fi
   fi
+  _netns_cleanup
 }
 
 # ---------------------------------------------------------------------------------------
@@ -344,9 +350,21 @@ EOF
 
 _start_berth() {
   [[ -x "$BERTH_BIN" ]] || fail "berth binary not found at $BERTH_BIN (build it, set BERTH_BIN, or run with E2E_TARGET=reference)"
-  # shellcheck disable=SC2086
   # Port 0 for the management API too, so parallel tests never collide on its default port.
-  "$BERTH_BIN" serve --listen 127.0.0.1:0 --management-listen 127.0.0.1:0 --data-dir "$E2E_DATA" ${BERTH_ARGS:-} >>"$REG_LOG" 2>&1 &
+  # In a namespace of netns_create the loopback is the test's own: fixed, well-known ports, so
+  # clients reach https://<login server>/ without a port.
+  local listen=(--listen 127.0.0.1:0 --management-listen 127.0.0.1:0)
+  [[ -n "$E2E_NS" ]] && listen=(--listen 127.0.0.1:80 --management-listen 127.0.0.1:5001 --tls-listen 127.0.0.1:443)
+  # Existing tests drive the configured "default" registry without credentials.
+  local auth=()
+  case "${E2E_AUTH:-disabled}" in
+    disabled) auth=(--authentication disabled) ;;
+    required) ;;
+    *) fail "E2E_AUTH must be 'disabled' or 'required', not '$E2E_AUTH'" ;;
+  esac
+  # shellcheck disable=SC2086
+  # `ip netns exec` execs the program, so $! is berth's own PID.
+  "${E2E_NS_EXEC[@]}" "$BERTH_BIN" serve "${listen[@]}" "${auth[@]}" --data-dir "$E2E_DATA" ${BERTH_ARGS:-} >>"$REG_LOG" 2>&1 &
   REG_PID=$!
   track_pid "$REG_PID"
   local i line
@@ -382,7 +400,7 @@ berth_log_port() {
 _wait_registry_ready() {
   local i code
   for ((i = 0; i < 150; i++)); do
-    code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://$REG/v2/" || true)"
+    code="$("${E2E_NS_EXEC[@]}" curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://$REG/v2/" || true)"
     [[ "$code" == 200 || "$code" == 401 ]] && return 0
     kill -0 "$REG_PID" 2>/dev/null || fail "registry exited during startup (log: $REG_LOG)"
     sleep 0.1
@@ -434,7 +452,8 @@ HTTP_STATUS=""; HTTP_METHOD=""; HTTP_URL=""
 HTTP_BODY=""; HTTP_HDRS=""
 
 # http METHOD PATH_OR_URL [curl args...]: sets HTTP_STATUS; the body is in $HTTP_BODY and
-# headers in $HTTP_HDRS. PATH may be "/v2/..." (prefixed with http://$REG).
+# headers in $HTTP_HDRS. PATH may be "/v2/..." (prefixed with $HTTP_BASE, default http://$REG).
+# curl runs inside the test's network namespace when there is one (netns_create).
 http() {
   local m="$1" u="$2"; shift 2
   HTTP_METHOD="$m"; HTTP_URL="$(abs_url "$u")"
@@ -444,7 +463,7 @@ http() {
   # with --head curl writes the headers to -o: keep the body file empty for HEAD
   if [[ "$m" == HEAD ]]; then args+=(--head -o /dev/null); else args+=(-X "$m" -o "$HTTP_BODY"); fi
   [[ "${E2E_VERBOSE:-0}" == 1 ]] && log "> $m $HTTP_URL"
-  HTTP_STATUS="$(curl "${args[@]}" "$@" "$HTTP_URL" 2>"$E2E_TMP/http.err" || true)"
+  HTTP_STATUS="$("${E2E_NS_EXEC[@]}" curl "${args[@]}" "$@" "$HTTP_URL" 2>"$E2E_TMP/http.err" || true)"
   [[ "${E2E_VERBOSE:-0}" == 1 && -s "$E2E_TMP/http.err" ]] && log "curl: $(cat "$E2E_TMP/http.err")"
   [[ -f "$HTTP_BODY" ]] || : >"$HTTP_BODY"
   [[ "${E2E_VERBOSE:-0}" == 1 ]] && log "< $HTTP_STATUS"
@@ -459,12 +478,13 @@ hdr() {
     END { print val }' "$HTTP_HDRS"
 }
 
-# abs_url LOCATION: absolute URL on the current $REG. Absolute URLs keep only path+query,
-# so Locations handed out before a restart follow the registry to its new port.
+# abs_url LOCATION: absolute URL on $HTTP_BASE (default: the current http://$REG). Absolute
+# URLs keep only path+query, so Locations handed out before a restart follow the registry to
+# its new port.
 abs_url() {
   local u="$1"
   if [[ "$u" =~ ^https?://[^/]+(/.*)?$ ]]; then u="${BASH_REMATCH[1]:-/}"; fi
-  printf 'http://%s%s' "$REG" "$u"
+  printf '%s%s' "${HTTP_BASE:-http://$REG}" "$u"
 }
 
 # add_query URL KEY=VALUE: append a query parameter.
@@ -673,6 +693,113 @@ start_management() {
     sleep 0.1
   done
   fail "berth did not print 'berth: management API on http://127.0.0.1:PORT' (log: $REG_LOG)"
+}
+
+# ---------------------------------------------------------------------------------------
+# A network namespace per test: login servers by name, over TLS, without ports
+#
+#   netns_create myreg.cr.internal      # after e2e_setup; E2E_NS=berth-e2e-<pid>
+#   start_registry                      # berth inside: http :80, https :443, management :5001
+#   in_ns skopeo_ inspect --cert-dir "$CERTS" docker://myreg.cr.internal/app:v1
+#
+# All traffic stays on the namespace's own loopback; the machine's /etc/hosts is not touched.
+
+# netns_create [NAME...]: makes the namespace berth-e2e-<pid> (exported as E2E_NS) with its
+# loopback up, and /etc/netns/<ns>/hosts -- which `ip netns exec` bind-mounts over /etc/hosts --
+# mapping localhost and each NAME to 127.0.0.1. From then on start_registry starts berth inside
+# it on fixed ports and `http` runs curl inside it. The EXIT trap ends the test's processes by
+# PID, then deletes the namespace and /etc/netns/<ns>.
+netns_create() {
+  [[ -n "$E2E_TMP" ]] || fail "netns_create: call e2e_setup first"
+  [[ -z "$E2E_NS" ]] || fail "netns_create: this test already has the namespace $E2E_NS"
+  [[ $(id -u) -eq 0 ]] || fail "netns_create: network namespaces need root"
+  local ns="berth-e2e-$$"
+  ip netns add "$ns" || fail "cannot create the network namespace $ns"
+  E2E_NS="$ns"
+  E2E_NS_EXEC=(ip netns exec "$ns")
+  export E2E_NS
+  ip -n "$ns" link set lo up || fail "cannot bring up lo in $ns"
+  mkdir -p "/etc/netns/$ns"
+  printf '127.0.0.1 localhost\n::1 localhost\n' >"/etc/netns/$ns/hosts"
+  netns_add_hosts "$@"
+  log "network namespace $ns; its /etc/hosts maps ${*:-no other name} to 127.0.0.1"
+}
+
+# netns_add_hosts NAME...: maps more names to 127.0.0.1 in the namespace's /etc/hosts. The file
+# is appended to in place, so processes already running inside see the new names too.
+netns_add_hosts() {
+  [[ -n "$E2E_NS" ]] || fail "netns_add_hosts: no namespace (call netns_create)"
+  local h
+  for h in "$@"; do printf '127.0.0.1 %s\n' "$h" >>"/etc/netns/$E2E_NS/hosts"; done
+}
+
+# in_ns CMD [ARGS...]: runs CMD inside the namespace, with its /etc/hosts. CMD may be a program
+# or a shell function; a function runs in a child bash that sees the exported variables only.
+in_ns() {
+  [[ -n "$E2E_NS" ]] || fail "in_ns: no namespace (call netns_create)"
+  if [[ "$(type -t "$1")" == function ]]; then
+    (
+      # shellcheck disable=SC2046
+      export -f $(declare -F | awk '{print $3}')
+      ip netns exec "$E2E_NS" bash -c '"$@"' in_ns "$@"
+    )
+  else
+    ip netns exec "$E2E_NS" "$@"
+  fi
+}
+
+# Called by e2e_cleanup after the test's own processes were stopped. A process still inside the
+# namespace can only have been started by this test (the namespace is its own): end it by PID.
+_netns_cleanup() {
+  [[ -n "$E2E_NS" ]] || return 0
+  local pid
+  for pid in $(ip netns pids "$E2E_NS" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+  ip netns delete "$E2E_NS" 2>/dev/null || true
+  rm -rf "/etc/netns/$E2E_NS"
+  E2E_NS=""
+  E2E_NS_EXEC=()
+}
+
+# start_containerd NAME: a private containerd (root, state and socket under $E2E_TMP/ctd-NAME,
+# CRI disabled), inside the namespace when there is one; drive it with `ctr_ ARGS...` (containerd
+# namespace berth-e2e-NAME). Stopped by PID at exit.
+start_containerd() {
+  local name="$1" i
+  CTD="$E2E_TMP/ctd-$name"
+  CTD_NAMESPACE="berth-e2e-$name"
+  export CTD CTD_NAMESPACE
+  mkdir -p "$CTD"
+  cat >"$CTD/config.toml" <<TOML
+version = 2
+root = "$CTD/root"
+state = "$CTD/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$CTD/containerd.sock"
+[ttrpc]
+  address = "$CTD/containerd.sock.ttrpc"
+[debug]
+  address = ""
+[metrics]
+  address = ""
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$CTD/opt"
+TOML
+  "${E2E_NS_EXEC[@]}" containerd --config "$CTD/config.toml" >"$CTD/containerd.log" 2>&1 &
+  CTD_PID=$!
+  track_pid "$CTD_PID"
+  for ((i = 0; i < 100; i++)); do
+    ctr_ version >/dev/null 2>&1 && return 0
+    kill -0 "$CTD_PID" 2>/dev/null || fail "containerd exited: $(tail -n 5 "$CTD/containerd.log")"
+    sleep 0.1
+  done
+  fail "containerd did not answer on $CTD/containerd.sock within 10 s"
+}
+
+# ctr_ ARGS...: ctr against start_containerd's daemon, bounded in time. ctr itself makes the
+# registry requests, so it runs inside the namespace too.
+ctr_() {
+  timeout "${CTR_TIMEOUT:-90}" "${E2E_NS_EXEC[@]}" ctr --address "$CTD/containerd.sock" --namespace "$CTD_NAMESPACE" "$@"
 }
 
 # e2e_enter_netns "$@": re-runs the whole test inside a network namespace of its own (loopback

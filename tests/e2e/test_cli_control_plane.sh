@@ -101,9 +101,14 @@ L="$E2E_TMP/layout"
 build_image "$L" one 1 64 amd64
 build_image "$L" two 1 64 amd64
 ONE_DIGEST="$(layout_digest "$L" one)"
-skopeo_ copy -q --dest-tls-verify=false "oci:$L:one" "docker://$LOGIN_SERVER:$DP_PORT/e2e/app:v1"
-skopeo_ copy -q --dest-tls-verify=false "oci:$L:two" "docker://$LOGIN_SERVER:$DP_PORT/e2e/app:v2"
-skopeo_ copy -q --dest-tls-verify=false "oci:$L:one" "docker://$LOGIN_SERVER:$DP_PORT/e2e/other:latest"
+# Registries made through the management API require credentials: the first operator's.
+OP_CREDS="admin:$(jq -r .password "$E2E_DATA/operator-credentials.json")"
+rc=0; skopeo_ copy -q --dest-tls-verify=false "oci:$L:one" "docker://$LOGIN_SERVER:$DP_PORT/e2e/app:v1" 2>"$E2E_TMP/anon.err" || rc=$?
+[[ $rc -ne 0 ]] || fail "an anonymous push to a managed registry succeeded"
+ok "an anonymous push is refused ($(grep -o 'authentication required' "$E2E_TMP/anon.err" | head -1))"
+skopeo_ copy -q --dest-tls-verify=false --dest-creds "$OP_CREDS" "oci:$L:one" "docker://$LOGIN_SERVER:$DP_PORT/e2e/app:v1"
+skopeo_ copy -q --dest-tls-verify=false --dest-creds "$OP_CREDS" "oci:$L:two" "docker://$LOGIN_SERVER:$DP_PORT/e2e/app:v2"
+skopeo_ copy -q --dest-tls-verify=false --dest-creds "$OP_CREDS" "oci:$L:one" "docker://$LOGIN_SERVER:$DP_PORT/e2e/other:latest"
 ok "skopeo pushed to $LOGIN_SERVER:$DP_PORT (name resolved by the namespace's /etc/hosts)"
 
 assert_eq "e2e/app e2e/other" "$(berth acr repository list -n "$ACR_NAME" -o tsv | sort | xargs)" "acr repository list"
@@ -130,7 +135,7 @@ assert_eq "" "$(berth acr repository show-tags -n "$ACR_NAME" --repository e2e/o
 berth acr create -g "$RG" -n "$ACR2_NAME" --sku Basic -o none
 LOGIN2="$ACR2_NAME.$DOMAIN"
 # curl can aim a name at an address itself, which pushes a tiny image without /etc/hosts.
-C=(curl -sf --resolve "$LOGIN2:$DP_PORT:127.0.0.1")
+C=(curl -sf -u "$OP_CREDS" --resolve "$LOGIN2:$DP_PORT:127.0.0.1")
 printf '{}' >"$E2E_TMP/config.json"
 CFG_DIGEST="$(sha256_file "$E2E_TMP/config.json")"
 "${C[@]}" -X POST -o /dev/null -D "$E2E_TMP/post.hdr" "http://$LOGIN2:$DP_PORT/v2/e2e/curl/blobs/uploads/?digest=$CFG_DIGEST" \

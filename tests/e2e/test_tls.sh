@@ -184,7 +184,10 @@ code="$(curl -sS --cacert "$CA" --resolve "$host:$TLS_PORT:127.0.0.1" -o /dev/nu
 [[ "$code" =~ ^[0-9]{3}$ && "$code" != 000 ]] || fail "TLS to $host failed after creating the registry"
 ok "the re-issued certificate covers $host without a restart (HTTP $code)"
 code="$(curl -sS --cacert "$CA" --resolve "tlsreg01.cr.internal:$TLS_PORT:127.0.0.1" -o /dev/null -w '%{http_code}' "https://tlsreg01.cr.internal:$TLS_PORT/v2/")"
-assert_eq 200 "$code" "the new registry answers on its login server over HTTPS"
+assert_eq 401 "$code" "the new registry answers on its login server over HTTPS (and asks for credentials)"
+OP_PW="$(jq -r .password "$E2E_DATA/operator-credentials.json")"
+code="$(curl -sS --cacert "$CA" -u "admin:$OP_PW" --resolve "tlsreg01.cr.internal:$TLS_PORT:127.0.0.1" -o /dev/null -w '%{http_code}' "https://tlsreg01.cr.internal:$TLS_PORT/v2/")"
+assert_eq 200 "$code" "the first operator signs in to the new registry over HTTPS"
 
 # --- restart: same CA; a silent client is dropped after the idle timeout ---------------------
 cat >>"$CFG" <<'YAML'
