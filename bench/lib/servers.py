@@ -206,8 +206,11 @@ class Berth(Server):
         self.data = os.path.join(workdir, "data")
 
     def command(self):
+        # The reference registry and nginx run without auth; so does berth's configured registry,
+        # to compare like with like (docs/performance.md measures the authenticated path apart).
         return [self.binary, "serve", "--listen", f"127.0.0.1:{self.port}",
-                "--data-dir", self.data, "--log-level", "error"]
+                "--data-dir", self.data, "--log-level", "error", "--authentication", "disabled",
+                "--management-listen", "off"]
 
 
 class DockerRegistry(Server):
