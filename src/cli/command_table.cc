@@ -147,6 +147,7 @@ CommandTable buildCommandTable() {
   registerAcrCredentialCommands(table);
   registerAcrRepositoryCommands(table);
   registerAcrHealthCommands(table);
+  registerAcrAuditCommands(table);
   registerAcrLoginCommands(table);
   registerAcrScopeMapCommands(table);
   registerAcrTokenCommands(table);

@@ -48,6 +48,7 @@ void registerAcrCommands(CommandTable& table);
 void registerAcrCredentialCommands(CommandTable& table);
 void registerAcrRepositoryCommands(CommandTable& table);
 void registerAcrHealthCommands(CommandTable& table);
+void registerAcrAuditCommands(CommandTable& table);
 void registerAcrLoginCommands(CommandTable& table);
 void registerAcrScopeMapCommands(CommandTable& table);
 void registerAcrTokenCommands(CommandTable& table);

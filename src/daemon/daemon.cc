@@ -377,7 +377,8 @@ Status Daemon::serve() {
   std::vector<std::string> dataPlane;
   for (const auto& ep : server.boundEndpoints()) dataPlane.push_back(endpointText(ep));
 
-  mgmt::MgmtApi mgmtApi(*state_->controlPlane, *state_->operators, blocking, state_->log,
+  mgmt::MgmtApi mgmtApi(*state_->controlPlane, *state_->operators, state_->audit.get(), blocking,
+                        state_->log,
                         mgmt::MgmtInfo{"0.1.0", dataPlane});
   // The management API is light; one thread keeps it off the data plane's cores.
   http::Server mgmtServer(mgmtApi, config.limits, 1, state_->log);

@@ -1,5 +1,7 @@
 #include "mgmt/mgmt_api.h"
 
+#include <charconv>
+
 #include "http/blocking.h"
 #include "mgmt/arm_path.h"
 #include "common/rfc3339.h"
@@ -229,6 +231,9 @@ MgmtApi::Reply MgmtApi::dispatch(const http::Request& request, const std::string
     if (p.action == "listusages" && (m == http::Method::kGet || m == http::Method::kPost)) {
       return Reply::of(plane_.listRegistryUsages(p.subscription, p.resourceGroup, p.name));
     }
+    if (p.action == "listauditevents" && (m == http::Method::kGet || m == http::Method::kPost)) {
+      return listAuditEvents(request, p, body);
+    }
     if (p.action == "listcredentials" && m == http::Method::kPost) {
       return Reply::of(plane_.listRegistryCredentials(p.subscription, p.resourceGroup, p.name));
     }
@@ -277,6 +282,53 @@ MgmtApi::Reply MgmtApi::dispatchChild(http::Method m, const ArmPath& p, const Js
                                  : plane_.deleteToken(reg, name, pre));
     default: return Reply::failure(methodNotAllowed(m, maps ? "a scope map" : "a token"));
   }
+}
+
+MgmtApi::Reply MgmtApi::listAuditEvents(const http::Request& request, const ArmPath& p,
+                                        const Json& body) {
+  constexpr std::size_t kDefaultTop = 100;
+  constexpr std::size_t kMaxTop = 10000;
+  auto registry = plane_.getRegistry(p.subscription, p.resourceGroup, p.name);
+  if (!registry.ok()) return Reply::failure(registry.error());
+  if (audit_ == nullptr) {
+    return Reply::failure(makeError(Errc::kResourceNotFound, "this daemon keeps no audit trail"));
+  }
+  std::size_t top = kDefaultTop;
+  std::string topText;
+  if (auto q = request.queryParam("top")) topText = std::string(*q);
+  if (body.is_object() && body.contains("top")) {
+    if (!body["top"].is_number_unsigned()) {
+      return Reply::failure(makeError(Errc::kInvalidParameter, "top must be a positive integer"));
+    }
+    topText = std::to_string(body["top"].get<std::uint64_t>());
+  }
+  if (!topText.empty()) {
+    std::size_t parsed = 0;
+    auto [end, ec] = std::from_chars(topText.data(), topText.data() + topText.size(), parsed);
+    if (ec != std::errc{} || end != topText.data() + topText.size() || parsed == 0) {
+      return Reply::failure(makeError(Errc::kInvalidParameter,
+                                      "top must be a positive integer, got '" +
+                                          topText.substr(0, 32) + "'"));
+    }
+    top = std::min(parsed, kMaxTop);
+  }
+  auto events = audit_->list(toLower(p.name), top);
+  if (!events.ok()) return Reply::failure(events.error());
+  Json value = Json::array();
+  for (const auto& e : *events) {
+    value.push_back({{"time", formatRfc3339(e.time)},
+                     {"registry", e.registry},
+                     {"principal", e.principal},
+                     {"principalKind", e.principalKind},
+                     {"clientAddress", e.clientAddress},
+                     {"action", e.action},
+                     {"repository", e.repository},
+                     {"reference", e.reference},
+                     {"outcome", e.outcome},
+                     {"status", e.status},
+                     {"detail", e.detail}});
+  }
+  return Reply{200, Json{{"value", std::move(value)}}, std::nullopt};
 }
 
 }  // namespace berth::mgmt

@@ -9,6 +9,7 @@
 
 #include <boost/asio/thread_pool.hpp>
 
+#include "auth/audit_log.h"
 #include "common/log.h"
 #include "http/server.h"
 #include "mgmt/arm_path.h"
@@ -24,9 +25,15 @@ struct MgmtInfo {
 
 class MgmtApi final : public http::RequestHandler {
  public:
-  MgmtApi(ControlPlane& plane, OperatorAuth& auth, boost::asio::thread_pool& blocking,
-          const Logger& log, MgmtInfo info)
-      : plane_(plane), auth_(auth), blocking_(blocking), log_(log), info_(std::move(info)) {}
+  /// `audit` may be null (no audit trail is kept: listAuditEvents answers 404).
+  MgmtApi(ControlPlane& plane, OperatorAuth& auth, const auth::AuditLog* audit,
+          boost::asio::thread_pool& blocking, const Logger& log, MgmtInfo info)
+      : plane_(plane),
+        auth_(auth),
+        audit_(audit),
+        blocking_(blocking),
+        log_(log),
+        info_(std::move(info)) {}
 
   boost::asio::awaitable<void> handle(http::Request& request, http::Response& response) override;
 
@@ -37,8 +44,11 @@ class MgmtApi final : public http::RequestHandler {
   Reply dispatchChild(http::Method method, const ArmPath& path, const Json& body,
                       const Precondition& pre);
 
+  Reply listAuditEvents(const http::Request& request, const ArmPath& path, const Json& body);
+
   ControlPlane& plane_;
   OperatorAuth& auth_;
+  const auth::AuditLog* audit_;
   boost::asio::thread_pool& blocking_;
   const Logger& log_;
   MgmtInfo info_;

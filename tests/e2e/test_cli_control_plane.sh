@@ -111,6 +111,19 @@ skopeo_ copy -q --dest-tls-verify=false --dest-creds "$OP_CREDS" "oci:$L:two" "d
 skopeo_ copy -q --dest-tls-verify=false --dest-creds "$OP_CREDS" "oci:$L:one" "docker://$LOGIN_SERVER:$DP_PORT/e2e/other:latest"
 ok "skopeo pushed to $LOGIN_SERVER:$DP_PORT (name resolved by the namespace's /etc/hosts)"
 
+# --- the audit trail --------------------------------------------------------------------------
+code="$(curl -s -o /dev/null -w '%{http_code}' -u admin:wrong-password --resolve "$LOGIN_SERVER:$DP_PORT:127.0.0.1" "http://$LOGIN_SERVER:$DP_PORT/v2/e2e/app/tags/list")"
+assert_eq 401 "$code" "a wrong password is refused"
+berth acr audit list -n "$ACR_NAME" >"$E2E_TMP/audit.json"
+assert_eq "authenticate failure 401 admin" "$(jq -r '.[0] | "\(.action) \(.outcome) \(.status) \(.principal)"' "$E2E_TMP/audit.json")" "newest audit event: the failed sign-in"
+assert_eq "push success admin identity e2e/other latest" \
+  "$(jq -r '[.[] | select(.action == "push")][0] | "\(.action) \(.outcome) \(.principal) \(.principalKind) \(.repository) \(.reference)"' "$E2E_TMP/audit.json")" \
+  "the last push is audited with its principal, repository and tag"
+assert_eq 1 "$(berth acr audit list -n "$ACR_NAME" --top 1 --query 'length(@)' -o tsv)" "acr audit list --top 1"
+berth acr audit list -n "$ACR_NAME" -o table | grep -q "OUTCOME" || fail "acr audit list -o table has no OUTCOME column"
+expect_cli_error 1 "acr audit list --top 0" berth acr audit list -n "$ACR_NAME" --top 0
+ok "acr audit list shows the failed sign-in and the pushes, newest first"
+
 assert_eq "e2e/app e2e/other" "$(berth acr repository list -n "$ACR_NAME" -o tsv | sort | xargs)" "acr repository list"
 assert_eq 1 "$(berth acr repository list -n "$ACR_NAME" --top 1 --query 'length(@)' -o tsv)" "acr repository list --top"
 assert_eq "v1 v2" "$(berth acr repository show-tags -n "$ACR_NAME" --repository e2e/app -o tsv | sort | xargs)" "show-tags"
