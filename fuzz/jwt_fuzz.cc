@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/authorization_header.h"
 #include "auth/base64.h"
 #include "auth/jwt.h"
 #include "auth/permissions.h"
@@ -77,7 +78,7 @@ void checkVerify(std::string_view token) {
     check(!reason.empty());
     return;
   }
-  check(verified->expiresAt + 5 > kNow);
+  check(verified->expiresAt > kNow - 5);  // not exp + 5: exp may be INT64_MAX
   check(verified->claims.is_object());
   check(verified->access.size() <= berth::auth::kMaxScopes);
   auto again = berth::auth::signJwt(keySet().active(), verified->claims);
@@ -154,6 +155,25 @@ void checkBase64(std::string_view input) {
 
 }  // namespace
 
+/// Authorization headers: bounded, and a Basic pair re-encodes to a header that parses the same.
+void checkAuthorization(std::string_view input) {
+  using Kind = berth::auth::Authorization::Kind;
+  for (std::string header : {std::string(input), "Basic " + std::string(input),
+                             "Bearer " + std::string(input)}) {
+    auto parsed = berth::auth::parseAuthorization(header);
+    if (parsed.kind == Kind::kBearer) {
+      check(!parsed.bearer.empty() && parsed.bearer.size() <= header.size());
+    } else if (parsed.kind == Kind::kBasic) {
+      check(!parsed.username.empty() && !parsed.password.empty());
+      check(parsed.username.find(':') == std::string::npos);
+      auto again = berth::auth::parseAuthorization(
+          "Basic " + berth::auth::base64Encode(parsed.username + ":" + parsed.password));
+      check(again.kind == Kind::kBasic && again.username == parsed.username &&
+            again.password == parsed.password);
+    }
+  }
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   checkVerify(input);
@@ -161,5 +181,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   checkJson(input);
   checkScopeMap(input);
   checkBase64(input);
+  checkAuthorization(input);
   return 0;
 }
