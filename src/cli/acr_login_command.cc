@@ -6,7 +6,6 @@
 
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdlib>
 #include <ostream>
 
@@ -18,17 +17,10 @@
 namespace berth::cli {
 namespace {
 
-/// The username that tells the registry "the password is a refresh token", as in ACR.
-constexpr std::string_view kRefreshTokenUser = "00000000-0000-0000-0000-000000000000";
-
 struct LoginCredentials {
   std::string username;
   std::string password;
 };
-
-/// application/x-www-form-urlencoded value: percent-encoding everything but the unreserved
-/// characters (what pathSegment does) is valid here too.
-std::string formEncode(std::string_view text) { return pathSegment(text); }
 
 /// "(CODE) message" from a distribution error body, else "HTTP <status>".
 std::string dataPlaneReason(const HttpResponse& res) {
@@ -47,79 +39,39 @@ std::string dataPlaneReason(const HttpResponse& res) {
   return text;
 }
 
-/// A refusal by the registry, as opposed to not reaching it: Error::detail carries the status.
-Error refused(const std::string& loginServer, const HttpResponse& res) {
-  std::string message = "Login to " + loginServer + " was refused: " + dataPlaneReason(res);
-  if (res.status == 429) {
+/// GET /oauth2/token with the given Basic credentials: accepted (200), or why not.
+Status verifyCredentials(const DataPlaneRoute& route, const HttpClient& http,
+                         const LoginCredentials& creds) {
+  HttpRequest req;
+  // Form encoding: everything but the unreserved characters percent-encoded, as pathSegment does.
+  req.target = "/oauth2/token?service=" + pathSegment(route.loginServer);
+  req.setHeader("Authorization", basicAuthorization(creds.username, creds.password));
+  req.setHeader("Accept", "application/json");
+  auto res = http.send(route.endpoint, req);
+  if (!res.ok()) {
+    return fail(Errc::kUnavailable,
+                "Could not reach the login server " + route.endpoint.describe(req.target) + " (" +
+                    res.error().message + "). Is 'berth serve' running?",
+                res.error().detail);
+  }
+  if (res->status == 200) return okStatus();
+  std::string message = "Login to " + route.loginServer + " was refused: " + dataPlaneReason(*res);
+  if (res->status == 429) {
     message += "; too many failed attempts, retry after " +
-               res.header("Retry-After").value_or("a few") + " seconds";
+               res->header("Retry-After").value_or("a few") + " seconds";
   }
-  const Errc code = res.status == 401   ? Errc::kUnauthorized
-                    : res.status == 403 ? Errc::kDenied
-                                        : Errc::kUnavailable;
-  return makeError(code, message + ".", std::to_string(res.status));
+  return fail(res->status == 403 ? Errc::kDenied : Errc::kUnauthorized, message + ".");
 }
 
-/// An error from refused(): the registry answered with an error status.
+/// Whether a failed exchange was the registry saying no (then the admin user may stand in), as
+/// opposed to not reaching it or an answer without a token.
 bool isRefusal(const Error& e) {
-  return e.detail.size() == 3 && (e.detail[0] == '4' || e.detail[0] == '5') &&
-         std::all_of(e.detail.begin(), e.detail.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (e.code == Errc::kUnavailable) {
+    return !e.detail.empty() && e.detail != kConnectFailed && e.detail != kResolveFailed &&
+           e.detail != kTimedOut;
+  }
+  return e.detail != "200";  // RegistryClient's "answered 200 without a refresh_token"
 }
-
-class LoginServerClient {
- public:
-  LoginServerClient(DataPlaneRoute route, const HttpClient& http)
-      : route_(std::move(route)), http_(&http) {}
-
-  /// POST /oauth2/exchange with the management token; the refresh token it returns.
-  Result<std::string> exchange(const std::string& managementToken) {
-    HttpRequest req;
-    req.method = "POST";
-    req.target = "/oauth2/exchange";
-    req.setHeader("Content-Type", "application/x-www-form-urlencoded");
-    req.setHeader("Accept", "application/json");
-    req.body = "grant_type=access_token&service=" + formEncode(route_.loginServer) +
-               "&access_token=" + formEncode(managementToken);
-    auto res = send(req);
-    if (!res.ok()) return res.error();
-    if (res->status != 200) return refused(route_.loginServer, *res);
-    auto doc = nlohmann::json::parse(res->body, nullptr, false);
-    if (!doc.is_object() || !doc.contains("refresh_token") || !doc["refresh_token"].is_string() ||
-        doc["refresh_token"].get<std::string>().empty()) {
-      return makeError(
-          Errc::kInternal,
-          route_.loginServer + " answered POST /oauth2/exchange without a refresh_token", "200");
-    }
-    return doc["refresh_token"].get<std::string>();
-  }
-
-  /// GET /oauth2/token with Basic credentials: accepted (200) or refused.
-  Status verify(const LoginCredentials& creds) {
-    HttpRequest req;
-    req.target = "/oauth2/token?service=" + formEncode(route_.loginServer);
-    req.setHeader("Authorization", basicAuthorization(creds.username, creds.password));
-    req.setHeader("Accept", "application/json");
-    auto res = send(req);
-    if (!res.ok()) return res.error();
-    if (res->status != 200) return refused(route_.loginServer, *res);
-    return okStatus();
-  }
-
- private:
-  Result<HttpResponse> send(const HttpRequest& req) {
-    auto res = http_->send(route_.endpoint, req);
-    if (!res.ok()) {
-      return fail(Errc::kUnavailable,
-                  "Could not reach the login server " + route_.endpoint.describe(req.target) +
-                      " (" + res.error().message + "). Is 'berth serve' running?",
-                  res.error().detail);
-    }
-    return res;
-  }
-
-  DataPlaneRoute route_;
-  const HttpClient* http_;
-};
 
 /// --username/--password, the password prompted for on a terminal when only the name is given.
 Result<std::optional<LoginCredentials>> givenCredentials(CommandContext& ctx) {
@@ -197,23 +149,23 @@ Result<CommandOutput> acrLogin(CommandContext& ctx) {
   const std::string loginServer = loginServerOf(found->resource, (*profile)->domain);
   auto route = routeToLoginServer(loginServer, **profile);
   if (!route.ok()) return route.error();
-  LoginServerClient registry(*route, ctx.http());
 
   LoginCredentials creds;
   if (*given) {
-    BERTH_TRY(registry.verify(**given));
+    BERTH_TRY(verifyCredentials(*route, ctx.http(), **given));
     creds = std::move(**given);
   } else {
-    auto refresh = registry.exchange((*profile)->accessToken);
+    RegistryClient registry(*route, ctx.http());
+    auto refresh = registry.exchangeToken((*profile)->accessToken);
     if (refresh.ok()) {
       if (exposeToken) {
         ctx.warn(
             "You can perform manual login using the provided access token below, for "
             "example: 'docker login " +
-            loginServer + " -u " + std::string(kRefreshTokenUser) + " -p <accessToken>'");
+            loginServer + " -u " + std::string(kRegistryRefreshTokenUser) + " -p <accessToken>'");
         return CommandOutput(Json{{"accessToken", *refresh}, {"loginServer", loginServer}});
       }
-      creds = {std::string(kRefreshTokenUser), std::move(*refresh)};
+      creds = {std::string(kRegistryRefreshTokenUser), std::move(*refresh)};
     } else {
       // Not reaching the registry, or a reply that makes no sense, is not a refusal.
       if (!isRefusal(refresh.error())) return refresh.error();
@@ -221,7 +173,8 @@ Result<CommandOutput> acrLogin(CommandContext& ctx) {
       const bool adminEnabled = props.is_object() && props.value("adminUserEnabled", false);
       const std::string name = found->resource.value("name", std::string());
       if (exposeToken || !adminEnabled) {
-        std::string message = refresh.error().message;
+        std::string message =
+            "Login to " + loginServer + " was refused: " + refresh.error().message + ".";
         if (!exposeToken) {
           message += " The admin user of '" + name +
                      "' is disabled, so there is nothing to fall back to: log in with "
@@ -231,7 +184,7 @@ Result<CommandOutput> acrLogin(CommandContext& ctx) {
         return makeError(refresh.error().code, std::move(message), refresh.error().detail);
       }
       ctx.warn("Unable to get a refresh token for " + loginServer + ": " + refresh.error().message +
-               " Logging in with the admin user's credentials.");
+               ". Logging in with the admin user's credentials.");
       auto admin = adminCredentials(ctx, *found);
       if (!admin.ok()) return admin.error();
       creds = std::move(*admin);

@@ -303,10 +303,11 @@ TEST_F(AcrLoginTest, RefusedExchangeWithoutAdminIsOneLineError) {
   ASSERT_EQ(run({"acr", "login", "-n", "reg1"}), 1);
   EXPECT_EQ(out_.str(), "");
   EXPECT_EQ(err_.str().rfind("ERROR: Login to reg1.cr.internal was refused: (UNAUTHORIZED) "
-                             "authentication required.",
+                             "authentication required",
                              0),
             0u)
       << err_.str();
+  EXPECT_NE(err_.str().find("The admin user of 'reg1' is disabled"), std::string::npos);
   const std::string err = err_.str();
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
   EXPECT_FALSE(fs::exists(dockerFile()));

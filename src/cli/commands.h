@@ -9,6 +9,7 @@ namespace berth::cli {
 
 int runServe(const std::vector<std::string>& args);
 int runGc(const std::vector<std::string>& args);
+int runSigningKey(const std::vector<std::string>& args);
 
 /// "berth: error: <message>" on stderr; returns the exit code for failures.
 int reportError(const std::string& message);

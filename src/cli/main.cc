@@ -29,6 +29,8 @@ void printHelp(const CommandTable& table) {
             << "    serve                      : run the registry daemon\n"
             << "    gc                         : delete unreferenced blobs and untagged "
                "manifests\n"
+            << "    signing-key                : list, rotate or remove the keys that sign "
+               "registry tokens\n"
             << "    version                    : print the version\n"
             << "\nClient of the management API (az-style; see docs/cli.md):\n"
             << table.groupHelp("");
@@ -69,6 +71,7 @@ int main(int argc, char** argv) {
   try {
     if (command == "serve") return runServe({args.begin() + 1, args.end()});
     if (command == "gc") return runGc({args.begin() + 1, args.end()});
+    if (command == "signing-key") return runSigningKey({args.begin() + 1, args.end()});
     if (command == "version" || command == "--version") {
       std::cout << "berth " << kBerthVersion << "\n";
       return 0;
