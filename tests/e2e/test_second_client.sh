@@ -8,34 +8,7 @@ e2e_setup "$@"
 start_registry
 
 # ---------------------------------------------------------------- private containerd
-CTD="$E2E_TMP/ctd"
-mkdir -p "$CTD"
-cat >"$CTD/config.toml" <<EOF
-version = 2
-root = "$CTD/root"
-state = "$CTD/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$CTD/containerd.sock"
-[ttrpc]
-  address = "$CTD/containerd.sock.ttrpc"
-[debug]
-  address = ""
-[metrics]
-  address = ""
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$CTD/opt"
-EOF
-containerd --config "$CTD/config.toml" >"$CTD/containerd.log" 2>&1 &
-CTD_PID=$!
-track_pid "$CTD_PID"
-ctr_() { timeout "${CTR_TIMEOUT:-90}" ctr --address "$CTD/containerd.sock" --namespace berth-e2e "$@"; }
-for ((i = 0; i < 100; i++)); do
-  ctr_ version >/dev/null 2>&1 && break
-  kill -0 "$CTD_PID" 2>/dev/null || fail "containerd exited: $(tail -n 5 "$CTD/containerd.log")"
-  sleep 0.1
-done
-ctr_ version >/dev/null || fail "private containerd did not come up"
+start_containerd second
 ok "private containerd running (pid $CTD_PID, socket $CTD/containerd.sock)"
 
 # ctr_blob_check DIGEST FILE: content DIGEST in containerd's store equals FILE, byte for byte.

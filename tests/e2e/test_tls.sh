@@ -80,33 +80,7 @@ assert_eq "$APP_DIGEST" "$(layout_digest "$OUT" back)" "pulled over HTTPS: same 
 assert_layout_same "$L" "$OUT" "$APP_DIGEST"
 
 # --- containerd (ctr) over TLS: --tlscacert, and hosts.toml `ca` ------------------------------
-CTD="$E2E_TMP/ctd"
-mkdir -p "$CTD"
-cat >"$CTD/config.toml" <<EOF
-version = 2
-root = "$CTD/root"
-state = "$CTD/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$CTD/containerd.sock"
-[ttrpc]
-  address = "$CTD/containerd.sock.ttrpc"
-[debug]
-  address = ""
-[metrics]
-  address = ""
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$CTD/opt"
-EOF
-containerd --config "$CTD/config.toml" >"$CTD/containerd.log" 2>&1 &
-CTD_PID=$!
-track_pid "$CTD_PID"
-ctr_() { timeout "${CTR_TIMEOUT:-90}" ctr --address "$CTD/containerd.sock" --namespace berth-e2e-tls "$@"; }
-for ((i = 0; i < 100; i++)); do
-  ctr_ version >/dev/null 2>&1 && break
-  kill -0 "$CTD_PID" 2>/dev/null || fail "containerd exited: $(tail -n 5 "$CTD/containerd.log")"
-  sleep 0.1
-done
+start_containerd tls
 # containerd 1.6 speaks plain HTTP to localhost/127.0.0.1 unless a hosts.toml names an https
 # server, so both pulls go through one: first with the CA from --tlscacert, then from `ca`.
 HOSTS="$E2E_TMP/certs.d"
