@@ -162,6 +162,8 @@ class ControlPlane {
   /// Creates the assignment unless the principal already has that role at that scope (e.g. Owner
   /// at "/" for the first operator). The principal must be an operator.
   Status ensureRoleAssignment(std::string_view principal, auth::Role role, std::string_view scope);
+  /// Every role assignment of an operator (for the management API's own authorization).
+  Result<std::vector<auth::RoleAssignment>> roleAssignmentsOf(std::string_view principal);
   /// Removes every assignment of the principal (its operator was deleted) and republishes.
   Status removeRoleAssignmentsOf(std::string_view principal);
 

@@ -4,6 +4,7 @@
 
 #include "http/blocking.h"
 #include "mgmt/arm_path.h"
+#include "mgmt/mgmt_authorization.h"
 #include "common/rfc3339.h"
 
 namespace berth::mgmt {
@@ -100,6 +101,18 @@ MgmtApi::Reply MgmtApi::dispatch(const http::Request& request, const std::string
 
   const http::Method m = request.method;
   const ArmPath& p = *path;
+  const ManagementRequirement need = managementRequirement(p, m);
+  if (need.level != ManagementRequirement::Level::kAnyOperator) {
+    auto roles = plane_.roleAssignmentsOf(user);
+    if (!roles.ok()) return Reply::failure(roles.error());
+    if (!managementAllows(*roles, need)) {
+      return Reply::failure(makeError(
+          Errc::kDenied, "operator '" + user + "' needs the " + std::string(levelName(need.level)) +
+                             " role at '" + need.scope + "' (or above) for this; an Owner can grant "
+                             "it: berth role assignment create --assignee " + user + " --role " +
+                             std::string(levelName(need.level)) + " --scope '" + need.scope + "'"));
+    }
+  }
   switch (p.route) {
     case ArmRoute::kAuthToken: {
       if (m != http::Method::kPost) return Reply::failure(methodNotAllowed(m, "/auth/token"));

@@ -307,6 +307,17 @@ Status ControlPlane::removeRoleAssignmentsOf(std::string_view principal) {
   return publishRoleAssignmentIndex();
 }
 
+Result<std::vector<auth::RoleAssignment>> ControlPlane::roleAssignmentsOf(
+    std::string_view principal) {
+  const std::string who = toLower(principal);
+  std::vector<auth::RoleAssignment> out;
+  BERTH_TRY(resources_.listResources(kRoleAssignmentType, "", [&](const metadata::ResourceRow& r) {
+    auto a = parseAssignment(r);
+    if (a && a->principal == who) out.push_back(auth::RoleAssignment{a->scope, a->role});
+  }));
+  return out;
+}
+
 Status ControlPlane::publishRoleAssignmentIndex() {
   auth::RoleAssignmentIndex index;
   BERTH_TRY(resources_.listResources(kRoleAssignmentType, "", [&](const metadata::ResourceRow& r) {

@@ -204,6 +204,26 @@ check_principal "admin user enabled again" "$REG_NAME:$ADMIN_PW" 403 "$ALL"
 berth role assignment delete --assignee pullerop --role AcrPull --scope "$RG_ID" >/dev/null
 check_principal "AcrPull after its assignment was deleted" "pullerop:${OPW[puller]}" 403 "base"
 
+# --- the management API: roles decide who may change what ------------------------------------
+mg_code() {  # mg_code USER:PASSWORD METHOD PATH [BODY]
+  curl -sS -o "$E2E_TMP/mg.body" -w '%{http_code}' -u "$1" -X "$2" -H 'Content-Type: application/json' \
+    ${4:+--data "$4"} "$MGMT_URL$3"
+}
+GRANT_SELF='{"properties":{"roleDefinitionName":"Owner","principalId":"nobodyop"}}'
+assert_eq 403 "$(mg_code "nobodyop:${OPW[nobody]}" PUT "/providers/Microsoft.Authorization/roleAssignments/11111111-2222-3333-4444-555555555555" "$GRANT_SELF")" \
+  "an operator without a role cannot make itself Owner"
+jq -e '.error.code == "AuthorizationFailed"' "$E2E_TMP/mg.body" >/dev/null || fail "no AuthorizationFailed body: $(head -c 200 "$E2E_TMP/mg.body")"
+assert_eq 403 "$(mg_code "pusherop:${OPW[pusher]}" PATCH "$REG_ID" '{"properties":{"adminUserEnabled":false}}')" \
+  "AcrPush does not change the registry"
+assert_eq 403 "$(mg_code "readerop:${OPW[reader]}" POST "$REG_ID/listCredentials")" "Reader does not read the admin passwords"
+assert_eq 200 "$(mg_code "readerop:${OPW[reader]}" GET "$REG_ID")" "Reader reads the registry"
+assert_eq 403 "$(mg_code "readerop:${OPW[reader]}" PUT "/providers/Berth.Management/operators/sneaky")" "only an Owner at / creates operators"
+berth role assignment create --assignee readerop --role Contributor --scope "$REG_ID" >/dev/null
+assert_eq 200 "$(mg_code "readerop:${OPW[reader]}" POST "$REG_ID/listCredentials")" "Contributor at the registry reads the admin passwords"
+assert_eq 403 "$(mg_code "readerop:${OPW[reader]}" PUT "$RG_ID/providers/Microsoft.Authorization/roleAssignments/11111111-2222-3333-4444-555555555555" "$GRANT_SELF")" \
+  "Contributor does not hand out roles"
+ok "the management API: reads for every operator, changes for Contributor, roles for Owner"
+
 # --- forged and malformed credentials ---------------------------------------------------------
 good="$("${CURL[@]}" -u "$REG_NAME:$ADMIN_PW" "$BASE/oauth2/token?service=$LOGIN&scope=repository:app:pull" | jq -r .token)"
 # alg:none with the original claims, an escalated payload under the original signature, a
