@@ -29,6 +29,12 @@ auth::Scope scopeFor(std::string_view repository, auth::Action action) {
   return scope;
 }
 
+/// Immutable, shared by every request without credentials.
+const auth::Principal& anonymousPrincipal() {
+  static const auth::Principal anonymous = auth::Principal::anonymous();
+  return anonymous;
+}
+
 Error authenticationRequired() {
   return makeError(Errc::kUnauthorized,
                    "authentication required; log in with 'berth acr login' or your client's login "
@@ -46,7 +52,7 @@ RequestIdentity RequestIdentity::unrestricted() {
 bool RequestIdentity::allows(std::string_view repository, auth::Action action) const {
   if (unrestricted_) return true;
   if (bearer_ != nullptr) return auth::allows(*bearer_, repository, action);
-  if (basic_ && policy_ != nullptr) {
+  if (basic_ != nullptr && policy_ != nullptr) {
     auto granted = auth::grant(*basic_, policy_->registry, {scopeFor(repository, action)}, now_);
     return !granted.scopes.empty();
   }
@@ -112,6 +118,28 @@ void recordAudit(DataPlaneAuth& auth, const http::Request& request,
   auth.audit->record(event);
 }
 
+boost::asio::awaitable<Result<std::shared_ptr<const auth::CachedCredential>>> principalForBasic(
+    DataPlaneAuth& auth, boost::asio::thread_pool& blocking,
+    const RegistryDirectory::Snapshot& snapshot, const auth::RegistryAccessPolicy& policy,
+    std::string_view authorizationHeader, const auth::Authorization& credentials,
+    std::string& reason) {
+  const std::int64_t now = auth.authenticator.now();
+  std::string cacheKey = auth::CredentialCache::keyFor(policy.loginServer, authorizationHeader);
+  if (auto cached = auth.cache.find(cacheKey, snapshot.generation, now)) co_return cached;
+  auto principal = co_await http::runBlocking(blocking, [&] {
+    return auth.authenticator.authenticatePassword(policy, *snapshot.roles, credentials.username,
+                                                   credentials.password, &reason);
+  });
+  if (!principal.ok()) co_return principal.error();
+  auth.cache.rememberPrincipal(cacheKey, std::move(*principal), snapshot.generation, now);
+  auto cached = auth.cache.find(cacheKey, snapshot.generation, now);
+  if (!cached) {
+    reason = "credential expired during verification";
+    co_return makeError(Errc::kUnauthorized, std::string(auth::kInvalidTokenMessage));
+  }
+  co_return cached;
+}
+
 boost::asio::awaitable<std::optional<RequestIdentity>> RequestAuthorizer::authorize(
     const http::Request& request, http::Response& response,
     const RegistryDirectory::Snapshot& snapshot, const ServedRegistry& served,
@@ -142,7 +170,7 @@ boost::asio::awaitable<std::optional<RequestIdentity>> RequestAuthorizer::author
   };
 
   if (credentials.kind == auth::Authorization::Kind::kNone) {
-    identity.basic_ = auth::Principal::anonymous();
+    identity.basic_ = &anonymousPrincipal();
   } else if (credentials.kind == auth::Authorization::Kind::kMalformed) {
     failed("", "malformed Authorization header");
     co_return std::nullopt;
@@ -151,36 +179,33 @@ boost::asio::awaitable<std::optional<RequestIdentity>> RequestAuthorizer::author
       writeThrottled(response, retry);
       co_return std::nullopt;
     }
-    std::string cacheKey = auth::CredentialCache::keyFor(policy.loginServer, header);
-    auto cached = auth_.cache.find(cacheKey, snapshot.generation, identity.now_);
-    if (!cached) {
-      std::string reason;
-      if (credentials.kind == auth::Authorization::Kind::kBearer) {
+    std::string reason;
+    std::shared_ptr<const auth::CachedCredential> cached;
+    if (credentials.kind == auth::Authorization::Kind::kBearer) {
+      std::string cacheKey = auth::CredentialCache::keyFor(policy.loginServer, header);
+      cached = auth_.cache.find(cacheKey, snapshot.generation, identity.now_);
+      if (!cached) {
         auto verified = auth_.authenticator.verifyAccessToken(policy, credentials.bearer, &reason);
         if (!verified.ok()) {
           failed("", "bearer token rejected: " + reason);
           co_return std::nullopt;
         }
         auth_.cache.rememberAccess(cacheKey, std::move(*verified), snapshot.generation);
-      } else {
-        auto principal = co_await http::runBlocking(blocking_, [&] {
-          return auth_.authenticator.authenticatePassword(policy, *snapshot.roles,
-                                                          credentials.username,
-                                                          credentials.password, &reason);
-        });
-        if (!principal.ok()) {
-          failed(credentials.username.substr(0, 64), reason);
-          co_return std::nullopt;
-        }
-        auth_.cache.rememberPrincipal(cacheKey, std::move(*principal), snapshot.generation,
-                                      identity.now_);
+        cached = auth_.cache.find(cacheKey, snapshot.generation, identity.now_);
       }
-      cached = auth_.cache.find(cacheKey, snapshot.generation, identity.now_);
-      if (!cached) {
-        // Expired the moment it was verified (or evicted at once): treat as a failure.
-        failed("", "credential expired during verification");
+    } else {
+      auto basic = co_await principalForBasic(auth_, blocking_, snapshot, policy, header,
+                                              credentials, reason);
+      if (!basic.ok()) {
+        failed(credentials.username.substr(0, 64), reason);
         co_return std::nullopt;
       }
+      cached = std::move(*basic);
+    }
+    if (!cached) {
+      // Expired the moment it was verified (or evicted at once): treat as a failure.
+      failed("", "credential expired during verification");
+      co_return std::nullopt;
     }
     identity.credential_ = cached;
     if (cached->access) {
@@ -188,7 +213,7 @@ boost::asio::awaitable<std::optional<RequestIdentity>> RequestAuthorizer::author
       identity.principal_ = cached->access->subject;
       identity.kind_ = cached->access->principalKind;
     } else {
-      identity.basic_ = *cached->principal;
+      identity.basic_ = &*cached->principal;  // kept alive by credential_
       identity.principal_ = cached->principal->name;
       identity.kind_ = std::string(auth::principalKindName(cached->principal->kind));
     }

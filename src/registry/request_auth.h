@@ -21,6 +21,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "auth/audit_log.h"
+#include "auth/authorization_header.h"
 #include "auth/authenticator.h"
 #include "auth/credential_cache.h"
 #include "auth/rate_limiter.h"
@@ -55,7 +56,7 @@ class RequestIdentity {
   std::string kind_ = "anonymous";
   const auth::RegistryAccessPolicy* policy_ = nullptr;
   std::int64_t now_ = 0;
-  std::optional<auth::Principal> basic_;                    // Basic or no credentials
+  const auth::Principal* basic_ = nullptr;                  // Basic or no credentials
   std::shared_ptr<const auth::CachedCredential> credential_;  // keeps basic_ or the grant alive
   const auth::GrantedAccess* bearer_ = nullptr;             // a verified access token's grant
 };
@@ -73,6 +74,14 @@ void writeThrottled(http::Response& response, std::int64_t retryAfterSeconds);
 
 void recordAudit(DataPlaneAuth& auth, const http::Request& request,
                  const auth::RegistryAccessPolicy& policy, auth::AuditEvent event);
+
+/// The principal behind Basic credentials, from the credential cache or verified (on the blocking
+/// pool: scrypt) and then cached. kUnauthorized when they do not verify; `reason` says why.
+boost::asio::awaitable<Result<std::shared_ptr<const auth::CachedCredential>>> principalForBasic(
+    DataPlaneAuth& auth, boost::asio::thread_pool& blocking,
+    const RegistryDirectory::Snapshot& snapshot, const auth::RegistryAccessPolicy& policy,
+    std::string_view authorizationHeader, const auth::Authorization& credentials,
+    std::string& reason);
 
 class RequestAuthorizer {
  public:

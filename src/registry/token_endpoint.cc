@@ -182,15 +182,16 @@ boost::asio::awaitable<void> TokenEndpoint::handle(http::Request& request,
     switch (credentials.kind) {
       case auth::Authorization::Kind::kNone: break;
       case auth::Authorization::Kind::kBasic: {
-        auto p = co_await http::runBlocking(blocking_, [&] {
-          return authn.authenticatePassword(policy, *snapshot.roles, credentials.username,
-                                            credentials.password, &reason);
-        });
-        if (!p.ok()) {
+        // Cached like Basic on /v2/: a cluster's nodes asking for tokens with one pull secret
+        // cost one scrypt hash, not one each.
+        auto cached = co_await principalForBasic(auth_, blocking_, snapshot, policy,
+                                                 request.header("Authorization"), credentials,
+                                                 reason);
+        if (!cached.ok()) {
           refuse(credentials.username.substr(0, 64), badCredentials);
           co_return;
         }
-        principal = std::move(*p);
+        principal = *(*cached)->principal;
         identified = true;
         break;
       }
