@@ -155,12 +155,14 @@ check_principal() {
   # The same through the token server: each operation with a token for what it needs (only for
   # credentials that verify: the others never get a token).
   [[ -n "$creds" && "$denied" == 403 ]] || return 0
-  local q tok scope
+  local tok scope s
   for op in "${OPS[@]}"; do
     scope="$(scope_of "$op")"
-    q="service=$LOGIN"
-    for s in $scope; do q="$q&scope=$(python3 -c 'import sys,urllib.parse;print(urllib.parse.quote(sys.argv[1],safe=""))' "$s")"; done
-    tok="$("${CURL[@]}" -u "$creds" "$BASE/oauth2/token?$q" | jq -r .token)"
+    local form=(-G --data-urlencode "service=$LOGIN")
+    local -a scopes
+    read -r -a scopes <<<"$scope"
+    for s in "${scopes[@]}"; do form+=(--data-urlencode "scope=$s"); done
+    tok="$("${CURL[@]}" -u "$creds" "${form[@]}" "$BASE/oauth2/token" | jq -r .token)"
     [[ -n "$tok" && "$tok" != null ]] || fail "$label: no token for $op"
     if [[ "$allowed" == *" $op "* ]]; then want="${OP_ALLOWED[$op]}"; else want=401; fi
     [[ "$op" == mount && -n "$fallback" ]] && want=202
