@@ -152,6 +152,7 @@ CommandTable buildCommandTable() {
   registerAcrScopeMapCommands(table);
   registerAcrTokenCommands(table);
   registerRoleCommands(table);
+  registerServicePrincipalCommands(table);
   registerJpCommand(table);
   return table;
 }

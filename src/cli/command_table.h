@@ -53,6 +53,7 @@ void registerAcrLoginCommands(CommandTable& table);
 void registerAcrScopeMapCommands(CommandTable& table);
 void registerAcrTokenCommands(CommandTable& table);
 void registerRoleCommands(CommandTable& table);
+void registerServicePrincipalCommands(CommandTable& table);
 void registerJpCommand(CommandTable& table);
 
 /// The table with every group above registered.

@@ -139,6 +139,55 @@ Result<CommandOutput> assignmentDelete(CommandContext& ctx) {
   return CommandOutput();
 }
 
+constexpr std::string_view kOperators = "/providers/Berth.Management/operators/";
+
+/// `ad sp create-for-rbac`: a service principal is an operator made for a program, optionally with
+/// one role at one scope. If the role cannot be assigned the operator is removed again, so nothing
+/// is left half-created.
+Result<CommandOutput> servicePrincipalCreate(CommandContext& ctx) {
+  const std::string name = *ctx.args().get("--name");
+  auto role = ctx.args().get("--role");
+  auto scope = ctx.args().get("--scopes");
+  if (role.has_value() != scope.has_value()) {
+    return usageError("usage error: --role and --scopes go together");
+  }
+  if (scope && (scope->empty() || scope->front() != '/')) {
+    return usageError("argument --scopes: expected '/' or a resource id, got '" + *scope + "'");
+  }
+  auto api = ctx.api();
+  if (!api.ok()) return api.error();
+  const std::string operatorPath = std::string(kOperators) + pathSegment(name);
+  auto created = (*api)->put(operatorPath, Json::object());
+  if (!created.ok()) return created.error();
+  if (role) {
+    Json props = {{"principalId", name}, {"roleDefinitionName", *role}};
+    auto assigned = (*api)->put(assignmentsPath(*scope) + "/" + newGuid(), Json{{"properties", props}});
+    if (!assigned.ok()) {
+      (void)(*api)->remove(operatorPath);
+      return assigned.error();
+    }
+  }
+  ctx.warn("The output includes credentials that you must protect; the password cannot be shown "
+           "again. Sign in to a registry with: docker login <login server> -u " + name +
+           " -p <password>");
+  return CommandOutput(Json{{"appId", name},
+                            {"displayName", name},
+                            {"password", created->value("password", std::string())},
+                            {"tenant", "berth"}});
+}
+
+Result<CommandOutput> servicePrincipalDelete(CommandContext& ctx) {
+  auto api = ctx.api();
+  if (!api.ok()) return api.error();
+  auto removed = (*api)->remove(std::string(kOperators) + pathSegment(*ctx.args().get("--id")));
+  if (!removed.ok()) return removed.error();
+  if (*removed == 204) {
+    return fail(Errc::kResourceNotFound, "no service principal named '" +
+                                             *ctx.args().get("--id") + "'");
+  }
+  return CommandOutput();
+}
+
 // az's role assignment table: Principal, Role, Scope.
 Json assignmentTable(const Json& value) {
   auto row = [](const Json& a) {
@@ -170,6 +219,22 @@ OptionSpec groupOption() {
 }
 
 }  // namespace
+
+void registerServicePrincipalCommands(CommandTable& table) {
+  table.addGroup("ad", "Identities that sign in to berth (operators).");
+  table.addGroup("ad sp", "Service principals: operators made for programs, e.g. a cluster's pull secret.");
+  table.add({.path = "ad sp create-for-rbac",
+             .summary = "Create a service principal, optionally with a role at a scope.",
+             .options = {OptionSpec::value("--name", "-n", "Its name (the username it signs in with).")
+                             .require(),
+                         roleOption(),
+                         OptionSpec::value("--scopes", "", "Where the role applies: '/' or a resource id.")},
+             .run = servicePrincipalCreate});
+  table.add({.path = "ad sp delete",
+             .summary = "Delete a service principal and its role assignments.",
+             .options = {OptionSpec::value("--id", "", "The service principal's name (appId).").require()},
+             .run = servicePrincipalDelete});
+}
 
 void registerRoleCommands(CommandTable& table) {
   table.addGroup("role", "Manage user roles for access control.");

@@ -48,16 +48,21 @@ ok "registry $REG_NAME (Standard, admin user on) in $RG"
 
 # Operators with one role each (and one with none).
 declare -A OPW
-for who in reader puller pusher deleter nobody; do
+for who in reader pusher deleter nobody; do
   body="$(curl -sS -u "$MGMT_AUTH" -X PUT "$MGMT_URL/providers/Berth.Management/operators/${who}op")"
   OPW[$who]="$(jq -r .password <<<"$body")"
   [[ -n "${OPW[$who]}" && "${OPW[$who]}" != null ]] || fail "creating operator ${who}op: $body"
 done
 berth role assignment create --assignee readerop --role Reader --scope "$REG_ID" >/dev/null
-berth role assignment create --assignee pullerop --role AcrPull --scope "$RG_ID" >/dev/null
+# A service principal, as a cluster's pull secret would use: made with its role in one step.
+OPW[puller]="$(berth ad sp create-for-rbac --name pullerop --role AcrPull --scopes "$RG_ID" --query password -o tsv 2>/dev/null)"
+[[ -n "${OPW[puller]}" ]] || fail "ad sp create-for-rbac printed no password"
+expect_cli_error 1 "ad sp create-for-rbac with an unknown role" berth ad sp create-for-rbac --name badrole01 --role Superuser --scopes "$RG_ID"
+curl -sS -u "$MGMT_AUTH" "$MGMT_URL/providers/Berth.Management/operators" | jq -e '[.value[].username] | index("badrole01") == null' >/dev/null ||
+  fail "a failed create-for-rbac left its operator behind"
 berth role assignment create --assignee pusherop --role AcrPush --scope "/subscriptions/$SUB_ID" >/dev/null
 berth role assignment create --assignee deleterop --role AcrDelete --scope "$REG_ID" >/dev/null
-ok "operators with Reader (registry), AcrPull (group), AcrPush (subscription), AcrDelete, none"
+ok "operators with Reader (registry), AcrPull (group, a service principal), AcrPush (subscription), AcrDelete, none"
 
 token_password() {  # token_password NAME ARGS...: creates the token, prints password1
   berth acr token create -r "$REG_NAME" -n "$@" --query 'credentials.passwords[0].value' -o tsv 2>/dev/null
