@@ -861,11 +861,12 @@ class Bench:
 
 
 def default_berth_bin():
-    for d in ("build-bench", "build", "build-lead"):
-        p = os.path.join(ROOT, d, "src", "cli", "berth")
-        if os.path.isfile(p):
-            return p
-    return os.path.join(ROOT, "build-bench", "src", "cli", "berth")
+    # The most recently built binary: an old build directory must not be measured by accident.
+    found = [p for p in (os.path.join(ROOT, d, "src", "cli", "berth")
+                         for d in ("build-bench", "build", "build-lead")) if os.path.isfile(p)]
+    if found:
+        return max(found, key=os.path.getmtime)
+    return os.path.join(ROOT, "build", "src", "cli", "berth")
 
 
 def main():
