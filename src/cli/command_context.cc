@@ -1,5 +1,7 @@
 #include "cli/command_context.h"
 
+#include <cstdlib>
+
 #include <algorithm>
 #include <cctype>
 #include <iostream>
@@ -17,6 +19,9 @@ std::string lower(std::string_view s) {
 HttpOptions httpOptions(const GlobalOptions& globals, Environment& env) {
   HttpOptions options;
   if (globals.debug) options.debug = env.err;
+  if (const char* bundle = std::getenv("REQUESTS_CA_BUNDLE"); bundle != nullptr) {
+    options.caBundle = bundle;
+  }
   return options;
 }
 

@@ -4,6 +4,8 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cctype>
@@ -73,31 +75,10 @@ boost::system::error_code runStep(asio::io_context& ioc, Start start) {
   return result;
 }
 
-Result<HttpResponse> exchange(const HttpOptions& options, const Endpoint& ep,
-                              const HttpRequest& request) {
-  // The one place that knows the transport: TLS would wrap `stream` here (see header).
-  if (ep.scheme == Scheme::kHttps) {
-    return fail(Errc::kUnsupported,
-                "https:// servers are not supported by this berth yet; use "
-                "http:// (the management API listens on plain HTTP)");
-  }
-  asio::io_context ioc;
-  tcp::resolver resolver(ioc);
-  boost::system::error_code ec;
-  auto addresses = resolver.resolve(ep.connectHost, std::to_string(ep.port), ec);
-  if (ec) {
-    return transportError("cannot resolve '" + ep.connectHost + "': " + ec.message(),
-                          kResolveFailed);
-  }
-  beast::tcp_stream stream(ioc);
-  stream.expires_after(options.connectTimeout);
-  ec = runStep(ioc, [&](auto handler) { stream.async_connect(addresses, std::move(handler)); });
-  const std::string where = hostForUrl(ep.connectHost) + ":" + std::to_string(ep.port);
-  if (ec == beast::error::timeout) {
-    return transportError("timed out connecting to " + where, kTimedOut);
-  }
-  if (ec) return transportError("cannot connect to " + where + ": " + ec.message(), kConnectFailed);
-
+/// Writes the request and reads the response on a connected (and, for TLS, handshaken) stream.
+template <typename Stream>
+Result<HttpResponse> talk(asio::io_context& ioc, Stream& stream, const HttpOptions& options,
+                          const Endpoint& ep, const HttpRequest& request, const std::string& where) {
   bhttp::request<bhttp::string_body> req;
   req.method_string(request.method);
   req.target(request.target);
@@ -110,8 +91,8 @@ Result<HttpResponse> exchange(const HttpOptions& options, const Endpoint& ep,
     req.body() = request.body;
     req.prepare_payload();
   }
-  stream.expires_after(options.requestTimeout);
-  ec = runStep(ioc, [&](auto handler) { bhttp::async_write(stream, req, std::move(handler)); });
+  beast::get_lowest_layer(stream).expires_after(options.requestTimeout);
+  auto ec = runStep(ioc, [&](auto handler) { bhttp::async_write(stream, req, std::move(handler)); });
   if (ec == beast::error::timeout) {
     return transportError("timed out sending the request to " + where, kTimedOut);
   }
@@ -137,8 +118,88 @@ Result<HttpResponse> exchange(const HttpOptions& options, const Endpoint& ep,
     out.headers.push_back({std::string(field.name_string()), std::string(field.value())});
   }
   out.body = std::move(msg.body());
+  return out;
+}
+
+/// The name the server's certificate must carry: the Host we address, without its port.
+std::string certificateName(const Endpoint& ep) {
+  std::string host = ep.hostHeader.empty() ? ep.connectHost : ep.hostHeader;
+  if (host.starts_with('[')) return host.substr(1, host.find(']') - 1);
+  if (std::count(host.begin(), host.end(), ':') == 1) host = host.substr(0, host.find(':'));
+  return host;
+}
+
+Result<HttpResponse> exchange(const HttpOptions& options, const Endpoint& ep,
+                              const HttpRequest& request) {
+  asio::io_context ioc;
+  tcp::resolver resolver(ioc);
+  boost::system::error_code ec;
+  auto addresses = resolver.resolve(ep.connectHost, std::to_string(ep.port), ec);
+  if (ec) {
+    return transportError("cannot resolve '" + ep.connectHost + "': " + ec.message(),
+                          kResolveFailed);
+  }
+  const std::string where = hostForUrl(ep.connectHost) + ":" + std::to_string(ep.port);
+  auto connect = [&](beast::tcp_stream& tcpStream) -> Status {
+    tcpStream.expires_after(options.connectTimeout);
+    auto connected = runStep(
+        ioc, [&](auto handler) { tcpStream.async_connect(addresses, std::move(handler)); });
+    if (connected == beast::error::timeout) {
+      return transportError("timed out connecting to " + where, kTimedOut);
+    }
+    if (connected) {
+      return transportError("cannot connect to " + where + ": " + connected.message(),
+                            kConnectFailed);
+    }
+    return okStatus();
+  };
+
+  if (ep.scheme == Scheme::kHttp) {
+    beast::tcp_stream stream(ioc);
+    BERTH_TRY(connect(stream));
+    auto out = talk(ioc, stream, options, ep, request, where);
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    return out;
+  }
+
+  // HTTPS: the system's trust store, or the PEM bundle named by REQUESTS_CA_BUNDLE (as az reads
+  // it), e.g. berth's local CA; the certificate must name the host we address.
+  asio::ssl::context tls(asio::ssl::context::tls_client);
+  tls.set_verify_mode(asio::ssl::verify_peer);
+  if (options.caBundle.empty()) {
+    tls.set_default_verify_paths(ec);
+  } else {
+    tls.load_verify_file(options.caBundle, ec);
+    if (ec) {
+      return transportError("cannot read the CA bundle " + options.caBundle + ": " + ec.message(),
+                            {});
+    }
+  }
+  beast::ssl_stream<beast::tcp_stream> stream(ioc, tls);
+  const std::string name = certificateName(ep);
+  boost::system::error_code ipError;
+  asio::ip::make_address(name, ipError);
+  if (ipError) SSL_set_tlsext_host_name(stream.native_handle(), name.c_str());  // SNI: names only
+  stream.set_verify_callback(asio::ssl::host_name_verification(name));
+  BERTH_TRY(connect(beast::get_lowest_layer(stream)));
+  beast::get_lowest_layer(stream).expires_after(options.connectTimeout);
+  ec = runStep(ioc, [&](auto handler) {
+    stream.async_handshake(asio::ssl::stream_base::client, std::move(handler));
+  });
+  if (ec) {
+    // Not kConnectFailed: the server is there, the certificate (or protocol) is the problem.
+    return transportError("TLS with " + where + " failed: " + ec.message() +
+                              "; if the server uses berth's local CA, set "
+                              "REQUESTS_CA_BUNDLE=<data_dir>/tls/ca.pem (now: " +
+                              (options.caBundle.empty() ? std::string("the system's trust store")
+                                                        : options.caBundle) +
+                              ")",
+                          {});
+  }
+  auto out = talk(ioc, stream, options, ep, request, where);
   beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_both, ignored);
   return out;
 }
 

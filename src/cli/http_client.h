@@ -2,9 +2,9 @@
 // A blocking HTTP/1.1 client for the CLI: one connection per request, bounded in time, errors as
 // values. Beast stays inside http_client.cc so the command files compile without it.
 //
-// Transport seam: Scheme::kHttps is parsed and carried through Endpoint, and send() refuses it in
-// one place (openStream in the .cc). TLS goes there -- an ssl_stream over the same tcp_stream with
-// SNI set from Endpoint::hostHeader -- and nothing above this header changes.
+// https:// goes through an ssl_stream over the same tcp_stream: the peer is verified against the
+// system's trust store or HttpOptions::caBundle (REQUESTS_CA_BUNDLE), for the name in
+// Endpoint::hostHeader (also sent as SNI); nothing above this header knows the difference.
 
 #include <chrono>
 #include <cstdint>
@@ -26,7 +26,7 @@ struct Url {
   std::uint16_t port = 80;
   std::string target = "/";  // path and query, always starting with '/'
 
-  /// "http://host[:port][/path]"; https is accepted here (see the seam above). Errors name the URL.
+  /// "http[s]://host[:port][/path]". Errors name the URL.
   static Result<Url> parse(std::string_view text);
   /// "http://host:port" with the port always written, for messages and the profile.
   std::string origin() const;
@@ -80,6 +80,8 @@ struct HttpOptions {
   std::chrono::milliseconds requestTimeout{60000};
   /// Bounds what a response may make us buffer; registries answer JSON and manifests here.
   std::size_t maxBodyBytes = 64 * 1024 * 1024;
+  /// PEM file of CAs trusted for https:// (REQUESTS_CA_BUNDLE); empty: the system's store.
+  std::string caBundle;
   /// --debug: requests and responses are traced here, secrets masked.
   std::ostream* debug = nullptr;
 };

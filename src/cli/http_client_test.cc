@@ -118,11 +118,23 @@ TEST(HttpClient, RequestTimeout) {
   EXPECT_EQ(res.error().detail, kTimedOut);
 }
 
-TEST(HttpClient, HttpsIsRefusedInOnePlace) {
+TEST(HttpClient, HttpsToAPlainHttpServerFailsInTheHandshake) {
+  TestHttpServer server([](const SeenRequest&) { return CannedResponse{}; });
   HttpClient client;
+  auto res = client.send(Endpoint{Scheme::kHttps, "127.0.0.1", server.port(), {}}, HttpRequest{});
+  ASSERT_FALSE(res.ok());
+  EXPECT_NE(res.error().message.find("TLS with 127.0.0.1"), std::string::npos) << res.error().message;
+  EXPECT_NE(res.error().message.find("REQUESTS_CA_BUNDLE"), std::string::npos)
+      << "the hint names the way to trust berth's CA";
+}
+
+TEST(HttpClient, AnUnreadableCaBundleIsNamed) {
+  HttpOptions options;
+  options.caBundle = "/nonexistent/berth-ca.pem";
+  HttpClient client(options);
   auto res = client.send(Endpoint{Scheme::kHttps, "127.0.0.1", 443, {}}, HttpRequest{});
   ASSERT_FALSE(res.ok());
-  EXPECT_NE(res.error().message.find("https"), std::string::npos);
+  EXPECT_NE(res.error().message.find("/nonexistent/berth-ca.pem"), std::string::npos);
 }
 
 TEST(ManagementClient, ArmErrorsBecomeAzStyleMessages) {

@@ -163,6 +163,17 @@ OP_PW="$(jq -r .password "$E2E_DATA/operator-credentials.json")"
 code="$(curl -sS --cacert "$CA" -u "admin:$OP_PW" --resolve "tlsreg01.cr.internal:$TLS_PORT:127.0.0.1" -o /dev/null -w '%{http_code}' "https://tlsreg01.cr.internal:$TLS_PORT/v2/")"
 assert_eq 200 "$code" "the first operator signs in to the new registry over HTTPS"
 
+# --- the CLI over HTTPS: REQUESTS_CA_BUNDLE names the CA, as with az ---------------------------
+export BERTH_CONFIG_DIR="$E2E_TMP/berth-config"
+rc=0; env -u REQUESTS_CA_BUNDLE "$BERTH_BIN" login --server "$MG" --credentials-file "$E2E_DATA/operator-credentials.json" \
+  </dev/null >/dev/null 2>"$E2E_TMP/cli-noca.err" || rc=$?
+[[ $rc -ne 0 ]] || fail "berth login over HTTPS succeeded without trusting the CA"
+grep -q "REQUESTS_CA_BUNDLE" "$E2E_TMP/cli-noca.err" || fail "the TLS error does not say how to trust the CA: $(cat "$E2E_TMP/cli-noca.err")"
+ok "berth login over HTTPS without the CA fails and names REQUESTS_CA_BUNDLE"
+REQUESTS_CA_BUNDLE="$CA" "$BERTH_BIN" login --server "$MG" --credentials-file "$E2E_DATA/operator-credentials.json" </dev/null >/dev/null
+assert_eq tlsreg01 "$(REQUESTS_CA_BUNDLE="$CA" "$BERTH_BIN" acr show -n tlsreg01 --query name -o tsv </dev/null)" \
+  "berth acr show over the HTTPS management API (certificate verified for localhost)"
+
 # --- restart: same CA; a silent client is dropped after the idle timeout ---------------------
 cat >>"$CFG" <<'YAML'
 limits:
