@@ -243,52 +243,73 @@ Principal Principal::repositoryToken(std::string name, std::string registryId, S
   return p;
 }
 
-GrantedAccess grant(const Principal& principal, const RegistryRef& registry,
-                    const std::vector<Scope>& requested, std::int64_t nowUnixSeconds) {
-  GrantedAccess out;
-  if (!principal.enabled) {
-    return out;
-  }
+namespace {
+
+/// What a principal may do on a registry, before looking at any particular resource.
+struct Rights {
   // Registry-wide rights apply to every repository (and to the catalog when they include it);
   // a scope map's rights depend on the repository and never include the catalog.
   ActionSet registryWide;
   const ScopeMap* scopeMap = nullptr;
+};
+
+Rights rightsOf(const Principal& principal, const RegistryRef& registry, std::int64_t now) {
+  Rights rights;
+  if (!principal.enabled) {
+    return rights;
+  }
   switch (principal.kind) {
     case PrincipalKind::kAnonymous:
       if (registry.anonymousPullEnabled) {
-        registryWide.add(Action::kPull);
+        rights.registryWide.add(Action::kPull);
       }
       break;
     case PrincipalKind::kAdminUser:
       if (registry.adminUserEnabled && !registry.id.empty() &&
           equalsIgnoreCase(principal.registryId, registry.id)) {
-        registryWide = ActionSet::all();
+        rights.registryWide = ActionSet::all();
       }
       break;
     case PrincipalKind::kIdentity:
       for (const auto& assignment : principal.roleAssignments) {
         if (scopeCovers(assignment.scope, registry.id)) {
-          registryWide |= roleActions(assignment.role);
+          rights.registryWide |= roleActions(assignment.role);
         }
       }
       break;
     case PrincipalKind::kRepositoryToken:
-      if (tokenUsable(principal, registry, nowUnixSeconds)) {
-        scopeMap = &principal.scopeMap;
+      if (tokenUsable(principal, registry, now)) {
+        rights.scopeMap = &principal.scopeMap;
       }
       break;
   }
+  return rights;
+}
 
+ActionSet actionsOn(const Rights& rights, ResourceType type, std::string_view name) {
+  if (type == ResourceType::kRegistry) {
+    return rights.registryWide & ActionSet{Action::kCatalog};
+  }
+  ActionSet allowed = rights.registryWide;
+  if (rights.scopeMap != nullptr) {
+    allowed |= rights.scopeMap->actionsFor(name);
+  }
+  return allowed & ActionSet::allRepository();
+}
+
+}  // namespace
+
+ActionSet permittedActions(const Principal& principal, const RegistryRef& registry,
+                           ResourceType type, std::string_view name, std::int64_t nowUnixSeconds) {
+  return actionsOn(rightsOf(principal, registry, nowUnixSeconds), type, name);
+}
+
+GrantedAccess grant(const Principal& principal, const RegistryRef& registry,
+                    const std::vector<Scope>& requested, std::int64_t nowUnixSeconds) {
+  GrantedAccess out;
+  const Rights rights = rightsOf(principal, registry, nowUnixSeconds);
   for (Scope scope : mergeScopes(requested)) {
-    if (scope.type == ResourceType::kRegistry) {
-      scope.actions = scope.actions & registryWide & ActionSet{Action::kCatalog};
-    } else {
-      ActionSet allowed = registryWide;
-      if (scopeMap != nullptr) {
-        allowed |= scopeMap->actionsFor(scope.name);
-      }
-      scope.actions = scope.actions & allowed & ActionSet::allRepository();
-    }
+    scope.actions = scope.actions & actionsOn(rights, scope.type, scope.name);
     if (!scope.actions.empty()) {
       out.scopes.push_back(std::move(scope));
     }

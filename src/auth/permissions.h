@@ -110,6 +110,12 @@ struct GrantedAccess {
 GrantedAccess grant(const Principal& principal, const RegistryRef& registry,
                     const std::vector<Scope>& requested, std::int64_t nowUnixSeconds);
 
+/// What `principal` may do on one resource of `registry` at `now` (a repository by name, or the
+/// registry's catalog): the same rule grant() applies to each requested scope, without building
+/// scopes. Empty for disabled or expired principals.
+ActionSet permittedActions(const Principal& principal, const RegistryRef& registry,
+                           ResourceType type, std::string_view name, std::int64_t nowUnixSeconds);
+
 /// True when `access` allows `action` on `repository` (ignored for kCatalog, which needs a
 /// registry:catalog:* entry). Resource classes are ignored: repository(plugin):x is x.
 bool allows(const GrantedAccess& access, std::string_view repository, Action action);

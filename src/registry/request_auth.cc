@@ -17,18 +17,6 @@ bool safeHostHeader(std::string_view host) {
          });
 }
 
-auth::Scope scopeFor(std::string_view repository, auth::Action action) {
-  auth::Scope scope;
-  if (action == auth::Action::kCatalog) {
-    scope.type = auth::ResourceType::kRegistry;
-    scope.name = "catalog";
-  } else {
-    scope.name = std::string(repository);
-  }
-  scope.actions.add(action);
-  return scope;
-}
-
 /// Immutable, shared by every request without credentials.
 const auth::Principal& anonymousPrincipal() {
   static const auth::Principal anonymous = auth::Principal::anonymous();
@@ -53,8 +41,9 @@ bool RequestIdentity::allows(std::string_view repository, auth::Action action) c
   if (unrestricted_) return true;
   if (bearer_ != nullptr) return auth::allows(*bearer_, repository, action);
   if (basic_ != nullptr && policy_ != nullptr) {
-    auto granted = auth::grant(*basic_, policy_->registry, {scopeFor(repository, action)}, now_);
-    return !granted.scopes.empty();
+    const auto type = action == auth::Action::kCatalog ? auth::ResourceType::kRegistry
+                                                       : auth::ResourceType::kRepository;
+    return auth::permittedActions(*basic_, policy_->registry, type, repository, now_).has(action);
   }
   return false;
 }
