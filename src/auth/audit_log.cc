@@ -32,20 +32,24 @@ void readEvents(const std::filesystem::path& file, std::string_view registry,
 
 }  // namespace
 
+nlohmann::ordered_json auditEventFields(const AuditEvent& e) {
+  return {{"time", e.time},
+          {"registry", e.registry},
+          {"principal", e.principal},
+          {"principalKind", e.principalKind},
+          {"clientAddress", e.clientAddress},
+          {"action", e.action},
+          {"repository", e.repository},
+          {"reference", e.reference},
+          {"outcome", e.outcome},
+          {"status", e.status},
+          {"detail", e.detail}};
+}
+
 std::string auditEventToJson(const AuditEvent& e) {
-  nlohmann::ordered_json j = {{"time", e.time},
-                              {"registry", e.registry},
-                              {"principal", e.principal},
-                              {"principalKind", e.principalKind},
-                              {"clientAddress", e.clientAddress},
-                              {"action", e.action},
-                              {"repository", e.repository},
-                              {"reference", e.reference},
-                              {"outcome", e.outcome},
-                              {"status", e.status},
-                              {"detail", e.detail}};
   // Names come from clients; replace invalid UTF-8 rather than fail to record.
-  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  return auditEventFields(e).dump(-1, ' ', false,
+                                  nlohmann::ordered_json::error_handler_t::replace);
 }
 
 std::optional<AuditEvent> auditEventFromJson(std::string_view line) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -64,6 +65,8 @@ class AuditLog {
   bool reportedFailure_ = false;
 };
 
+/// The event as a JSON object, fields in this order; `time` in Unix seconds.
+nlohmann::ordered_json auditEventFields(const AuditEvent& event);
 std::string auditEventToJson(const AuditEvent& event);
 /// nullopt for a line that is not an audit event (a torn last line after a crash).
 std::optional<AuditEvent> auditEventFromJson(std::string_view line);

@@ -327,6 +327,27 @@ Result<HttpResponse> HttpClient::send(const Endpoint& endpoint, const HttpReques
   }
 }
 
+Errc errcForHttpStatus(int status) {
+  switch (status) {
+    case 400:
+      return Errc::kInvalidParameter;
+    case 401:
+      return Errc::kUnauthorized;
+    case 403:
+      return Errc::kDenied;
+    case 404:
+      return Errc::kResourceNotFound;
+    case 405:
+      return Errc::kMethodNotAllowed;
+    case 409:
+      return Errc::kConflict;
+    case 412:
+      return Errc::kPreconditionFailed;
+    default:
+      return status >= 500 ? Errc::kUnavailable : Errc::kInternal;
+  }
+}
+
 std::string base64Encode(std::string_view data) {
   static constexpr char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

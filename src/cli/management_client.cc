@@ -10,27 +10,6 @@ std::string_view apiVersionFor(std::string_view path) {
                                                                             : "2022-09-01";
 }
 
-Errc errcForStatus(int status) {
-  switch (status) {
-    case 400:
-      return Errc::kInvalidParameter;
-    case 401:
-      return Errc::kUnauthorized;
-    case 403:
-      return Errc::kDenied;
-    case 404:
-      return Errc::kResourceNotFound;
-    case 405:
-      return Errc::kMethodNotAllowed;
-    case 409:
-      return Errc::kConflict;
-    case 412:
-      return Errc::kPreconditionFailed;
-    default:
-      return status >= 500 ? Errc::kUnavailable : Errc::kInternal;
-  }
-}
-
 Error apiError(const HttpResponse& res) {
   auto doc = nlohmann::json::parse(res.body, nullptr, false);
   if (doc.is_object() && doc.contains("error") && doc["error"].is_object()) {
@@ -39,10 +18,10 @@ Error apiError(const HttpResponse& res) {
     std::string message = e.value("message", std::string());
     std::string text = "(" + code + ") " + message;
     if (res.status == 401) text += " Please run 'berth login' to sign in again.";
-    return makeError(errcForStatus(res.status), std::move(text), code);
+    return makeError(errcForHttpStatus(res.status), std::move(text), code);
   }
   // msrest's wording for an error without an ARM body.
-  return makeError(errcForStatus(res.status),
+  return makeError(errcForHttpStatus(res.status),
                    "Operation returned an invalid status code '" +
                        (res.reason.empty() ? std::to_string(res.status) : res.reason) + "'",
                    {});

@@ -20,21 +20,6 @@ constexpr std::size_t kPageSize = 100;
 /// Stops a registry whose Link never ends (or loops) from keeping the CLI busy forever.
 constexpr std::size_t kMaxPages = 100000;
 
-Errc errcForStatus(int status) {
-  switch (status) {
-    case 400:
-      return Errc::kInvalidParameter;
-    case 401:
-      return Errc::kUnauthorized;
-    case 403:
-      return Errc::kDenied;
-    case 404:
-      return Errc::kResourceNotFound;
-    default:
-      return status >= 500 ? Errc::kUnavailable : Errc::kInternal;
-  }
-}
-
 // The path and query of a Link header's rel="next" target; absolute URLs keep only those, since
 // the route (address and Host) stays the login server's.
 std::optional<std::string> nextLink(const HttpResponse& res) {
@@ -216,14 +201,14 @@ Error RegistryClient::failure(const HttpResponse& res, std::string_view what) co
     const auto& e = doc["errors"][0];
     std::string code = e.value("code", std::string("UNKNOWN"));
     return makeError(
-        errcForStatus(res.status),
+        errcForHttpStatus(res.status),
         "(" + code + ") " + e.value("message", std::string()) + " (" + std::string(what) + ")",
         code);
   }
   std::string message = std::string(what) + ": " + route_.loginServer + " answered HTTP " +
                         std::to_string(res.status);
   if (res.status == 401) message += "; run 'berth login' again (the session may have expired)";
-  return makeError(errcForStatus(res.status), message, {});
+  return makeError(errcForHttpStatus(res.status), message, {});
 }
 
 Result<std::vector<std::string>> RegistryClient::paginate(std::string target,

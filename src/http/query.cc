@@ -57,4 +57,12 @@ Result<std::vector<QueryParam>> parseQuery(std::string_view query) {
   return params;
 }
 
+std::optional<std::string_view> findParam(const std::vector<QueryParam>& params,
+                                          std::string_view name) {
+  for (const auto& p : params) {
+    if (p.name == name) return std::string_view(p.value);
+  }
+  return std::nullopt;
+}
+
 }  // namespace berth::http

@@ -16,12 +16,7 @@ std::string_view methodName(Method m) noexcept {
 }
 
 std::optional<std::string_view> Request::queryParam(std::string_view name) const {
-  for (const auto& p : query) {
-    if (p.name == name) {
-      return std::string_view(p.value);
-    }
-  }
-  return std::nullopt;
+  return findParam(query, name);
 }
 
 boost::asio::awaitable<Result<std::string>> readWholeBody(BodyReader& body, std::size_t limit,

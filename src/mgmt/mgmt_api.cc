@@ -329,17 +329,9 @@ MgmtApi::Reply MgmtApi::listAuditEvents(const http::Request& request, const ArmP
   if (!events.ok()) return Reply::failure(events.error());
   Json value = Json::array();
   for (const auto& e : *events) {
-    value.push_back({{"time", formatRfc3339(e.time)},
-                     {"registry", e.registry},
-                     {"principal", e.principal},
-                     {"principalKind", e.principalKind},
-                     {"clientAddress", e.clientAddress},
-                     {"action", e.action},
-                     {"repository", e.repository},
-                     {"reference", e.reference},
-                     {"outcome", e.outcome},
-                     {"status", e.status},
-                     {"detail", e.detail}});
+    Json event = auth::auditEventFields(e);
+    event["time"] = formatRfc3339(e.time);
+    value.push_back(std::move(event));
   }
   return Reply{200, Json{{"value", std::move(value)}}, std::nullopt};
 }

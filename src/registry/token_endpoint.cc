@@ -15,14 +15,6 @@ namespace {
 constexpr std::size_t kMaxFormBytes = 64 * 1024;
 
 
-std::optional<std::string_view> param(const std::vector<http::QueryParam>& params,
-                                       std::string_view name) {
-  for (const auto& p : params) {
-    if (p.name == name) return std::string_view(p.value);
-  }
-  return std::nullopt;
-}
-
 bool equalsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -91,7 +83,7 @@ boost::asio::awaitable<void> TokenEndpoint::handle(http::Request& request,
   }
   const std::vector<http::QueryParam>& params = post ? form : request.query;
 
-  if (auto service = param(params, "service"); service && !equalsIgnoreCase(*service, policy.loginServer)) {
+  if (auto service = http::findParam(params, "service"); service && !equalsIgnoreCase(*service, policy.loginServer)) {
     http::writeRegistryError(response, invalidRequest("service '" + std::string(service->substr(0, 128)) +
                                                       "' is not this registry; use '" +
                                                       policy.loginServer + "'"));
@@ -121,11 +113,11 @@ boost::asio::awaitable<void> TokenEndpoint::handle(http::Request& request,
                                          "expired");
 
   if (exchange) {
-    if (param(params, "grant_type").value_or("") != "access_token") {
+    if (http::findParam(params, "grant_type").value_or("") != "access_token") {
       http::writeRegistryError(response, invalidRequest("grant_type must be 'access_token'"));
       co_return;
     }
-    std::string managementToken(param(params, "access_token").value_or(""));
+    std::string managementToken(http::findParam(params, "access_token").value_or(""));
     if (managementToken.empty()) {
       http::writeRegistryError(response, invalidRequest("access_token is required"));
       co_return;
@@ -151,10 +143,10 @@ boost::asio::awaitable<void> TokenEndpoint::handle(http::Request& request,
   auth::Principal principal = auth::Principal::anonymous();
   bool identified = false;
   if (post) {
-    const std::string grantType(param(params, "grant_type").value_or(""));
+    const std::string grantType(http::findParam(params, "grant_type").value_or(""));
     if (grantType == "password") {
-      std::string username(param(params, "username").value_or(""));
-      std::string password(param(params, "password").value_or(""));
+      std::string username(http::findParam(params, "username").value_or(""));
+      std::string password(http::findParam(params, "password").value_or(""));
       auto p = co_await http::runBlocking(blocking_, [&] {
         return authn.authenticatePassword(policy, *snapshot.roles, username, password, &reason);
       });
@@ -165,7 +157,7 @@ boost::asio::awaitable<void> TokenEndpoint::handle(http::Request& request,
       principal = std::move(*p);
     } else if (grantType == "refresh_token") {
       auto p = authn.verifyRefreshToken(policy, *snapshot.roles,
-                                        param(params, "refresh_token").value_or(""), &reason);
+                                        http::findParam(params, "refresh_token").value_or(""), &reason);
       if (!p.ok()) {
         refuse("", badCredentials);
         co_return;
@@ -241,7 +233,7 @@ boost::asio::awaitable<void> TokenEndpoint::handle(http::Request& request,
   } else {
     body["token"] = issued->token;  // the Docker token spec's name; OAuth2 clients read access_token
   }
-  const bool offline = param(params, post ? "access_type" : "offline_token").value_or("") ==
+  const bool offline = http::findParam(params, post ? "access_type" : "offline_token").value_or("") ==
                        (post ? "offline" : "true");
   if (offline && principal.kind == auth::PrincipalKind::kIdentity) {
     auto refresh = authn.issueRefreshToken(principal.name, policy);
