@@ -40,9 +40,14 @@ asio::awaitable<bool> Session<PlainStream>::handshake() {
 }
 
 template <>
-asio::awaitable<void> Session<PlainStream>::shutdown() {
+void Session<PlainStream>::halfClose() {
   beast::error_code ec;
   tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+template <>
+asio::awaitable<void> Session<PlainStream>::shutdown() {
+  halfClose();
   co_return;
 }
 

@@ -9,6 +9,7 @@
 
 // clang-format off: <utility> must precede the Boost headers (see the comment on it).
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -54,6 +55,13 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 /// Large enough to keep a 10 GbE link busy per syscall, small enough to stay in L2.
 constexpr std::size_t kReadBufferBytes = 64 * 1024;
+
+/// How long a connection that was answered before its request body was read keeps reading (and
+/// discarding) what the client still sends. Closing a socket with unread bytes makes the kernel
+/// send a reset, which can destroy our response in the client's receive buffer before the client
+/// reads it: the client then sees "connection reset" instead of our 401/416. Bounded so a client
+/// that streams forever costs at most this long.
+constexpr std::chrono::seconds kLingerTime{5};
 
 Method toMethod(bhttp::verb v);
 std::string_view reasonPhrase(int status);
@@ -110,6 +118,11 @@ class Session {
   asio::awaitable<bool> handshake();
   asio::awaitable<bool> writeFileResponse(std::string_view head, FileBody& file);
   asio::awaitable<void> shutdown();
+  /// Plain: shutdown(SHUT_WR), so the client sees the end of our answer at once. TLS: nothing
+  /// (the close_notify follows in shutdown()).
+  void halfClose();
+
+  asio::awaitable<void> discardUnreadBody();
 
   asio::awaitable<bool> serveOne();
   asio::awaitable<bool> writeResponse(Response& response, bool keepAlive, bool head);
@@ -123,6 +136,8 @@ class Session {
   beast::flat_buffer buffer_;
   net::ConnectionInfo conn_;
   bool http10_ = false;  // the current request is HTTP/1.0
+  /// The connection closes after a request whose body was not (fully) read.
+  bool unreadBody_ = false;
   std::string head_;
   std::string hostStorage_;
   Response response_;
@@ -237,6 +252,9 @@ asio::awaitable<void> Session<Stream>::run() {
     if (co_await handshake()) {
       while (co_await serveOne()) {
       }
+      if (unreadBody_) {
+        co_await discardUnreadBody();
+      }
     }
     co_await shutdown();
   } catch (const std::exception& e) {
@@ -261,6 +279,7 @@ asio::awaitable<bool> Session<Stream>::serveOne() {
       co_return false;
     }
     // A framing error: answer once, then close (we cannot find the next request boundary).
+    unreadBody_ = true;
     response_.reset();
     writeRegistryError(response_, ec == bhttp::error::header_limit
                                       ? makeError(Errc::kHeadersTooLarge,
@@ -296,6 +315,7 @@ asio::awaitable<bool> Session<Stream>::serveOne() {
   if (q != std::string_view::npos) {
     auto query = parseQuery(req.target.substr(q + 1));
     if (!query.ok()) {
+      unreadBody_ = !parser.is_done();
       writeRegistryError(response_, query.error());
       co_await writeResponse(response_, false, head);
       co_return false;
@@ -310,8 +330,23 @@ asio::awaitable<bool> Session<Stream>::serveOne() {
     // The handler answered without consuming the body (an error before reading it): closing is
     // cheaper and safer than draining an upload we already refused.
     keepAlive = false;
+    unreadBody_ = !body.broken();
   }
   co_return co_await writeResponse(response_, keepAlive, head) && keepAlive;
+}
+
+template <typename Stream>
+asio::awaitable<void> Session<Stream>::discardUnreadBody() {
+  halfClose();
+  buffer_.clear();
+  fileBuffer_.resize(kReadBufferBytes);
+  // One deadline for the whole loop, not per read: a trickling client cannot extend it.
+  tcp().expires_after(kLingerTime);
+  beast::error_code ec;
+  while (!ec) {
+    co_await stream_.async_read_some(asio::buffer(fileBuffer_.data(), fileBuffer_.size()),
+                                     asio::redirect_error(asio::use_awaitable, ec));
+  }
 }
 
 template <typename Stream>
@@ -368,6 +403,8 @@ asio::awaitable<bool> Session<PlainStream>::writeFileResponse(std::string_view h
                                                               FileBody& file);
 template <>
 asio::awaitable<void> Session<PlainStream>::shutdown();
+template <>
+void Session<PlainStream>::halfClose();
 
 // Defined in tls_session.cc.
 template <>
@@ -376,6 +413,8 @@ template <>
 asio::awaitable<bool> Session<TlsStream>::writeFileResponse(std::string_view head, FileBody& file);
 template <>
 asio::awaitable<void> Session<TlsStream>::shutdown();
+template <>
+void Session<TlsStream>::halfClose();
 
 /// Starts a TLS session on an accepted socket with the given context generation (tls_session.cc).
 /// `connections` is the worker's counter, decremented when the session ends.

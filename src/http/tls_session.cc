@@ -47,6 +47,12 @@ asio::awaitable<bool> Session<TlsStream>::handshake() {
 }
 
 template <>
+void Session<TlsStream>::halfClose() {
+  // Half-closing TCP under TLS would cut off our close_notify; the client already knows where
+  // the response ends (Content-Length, Connection: close).
+}
+
+template <>
 asio::awaitable<void> Session<TlsStream>::shutdown() {
   beast::error_code ec;
   // After a timeout or reset the socket is gone: nothing to say goodbye on.
