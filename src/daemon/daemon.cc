@@ -1,4 +1,5 @@
 #include "daemon/daemon.h"
+#include "daemon/index_heap.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -268,6 +269,10 @@ Result<std::unique_ptr<Daemon>> Daemon::open(Config config, const Logger& log, A
   state->registries = std::make_unique<DataPlaneRegistries>(state->config, *state->blobs,
                                                             *state->metadata, state->clock,
                                                             state->log);
+  // Until open() returns: the configured and the managed registries load their indexes below.
+  std::error_code sizeError;
+  const std::uintmax_t metadataBytes = std::filesystem::file_size(dir / "metadata.db", sizeError);
+  IndexHeapScope indexHeap(sizeError ? 0 : metadataBytes);
   BERTH_TRY(state->registries->openConfigured());
 
   auto secrets = auth::SecretBox::openKeyFile(dir / "secret.key");
