@@ -1,3 +1,4 @@
+#include "cli/text_encoding.h"
 #include "cli/management_client.h"
 
 namespace berth::cli {
@@ -29,23 +30,7 @@ Error apiError(const HttpResponse& res) {
 
 }  // namespace
 
-std::string pathSegment(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                            (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-                            c == '~' || c == '(' || c == ')';
-    if (unreserved) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+std::string pathSegment(std::string_view text) { return percentEncode(text, "()"); }
 
 Result<ApiResponse> ManagementClient::call(std::string_view method, std::string_view path,
                                            const Json* body) const {

@@ -1,3 +1,4 @@
+#include "cli/text_encoding.h"
 #include "cli/profile.h"
 
 #include <fcntl.h>
@@ -19,17 +20,7 @@ namespace {
 
 constexpr std::string_view kFileName = "profile.json";
 
-std::string errnoText() { return std::strerror(errno); }
 
-Status writeAll(int fd, std::string_view data, const std::filesystem::path& path) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail(Errc::kInternal, "cannot write " + path.string() + ": " + errnoText());
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return okStatus();
-}
 
 }  // namespace
 

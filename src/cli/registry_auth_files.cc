@@ -1,3 +1,4 @@
+#include "cli/text_encoding.h"
 #include "cli/registry_auth_files.h"
 
 #include <fcntl.h>
@@ -21,7 +22,6 @@ using OrderedJson = nlohmann::ordered_json;
 
 constexpr int kMaxSymlinkHops = 16;
 
-std::string errnoText() { return std::strerror(errno); }
 
 Error fileError(const fs::path& path, std::string what) {
   return makeError(Errc::kInvalidParameter, path.string() + ": " + std::move(what) +
@@ -43,15 +43,6 @@ Result<fs::path> followSymlinks(fs::path path) {
   return fail(Errc::kInvalidParameter, path.string() + ": too many levels of symbolic links");
 }
 
-Status writeAll(int fd, std::string_view data, const fs::path& path) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail(Errc::kInternal, "cannot write " + path.string() + ": " + errnoText());
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return okStatus();
-}
 
 // mkdir -p, each directory it creates private (0700): they will hold credentials.
 Status createPrivateDirectories(const fs::path& dir) {

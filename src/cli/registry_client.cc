@@ -1,3 +1,4 @@
+#include "cli/text_encoding.h"
 #include "cli/registry_client.h"
 
 #include <arpa/inet.h>
@@ -41,37 +42,8 @@ std::optional<std::string> nextLink(const HttpResponse& res) {
   return target;
 }
 
-std::string formEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
-std::string encodePathPart(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '_' || c == '.' || c == '~' || c == '/' || c == ':') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+/// Repository names, tags and digests keep their separators in request paths.
+constexpr std::string_view kPathKeep = "/:";
 
 }  // namespace
 
@@ -152,8 +124,8 @@ Result<std::string> RegistryClient::exchangeToken(const std::string& managementT
   req.target = "/oauth2/exchange";
   req.setHeader("Content-Type", "application/x-www-form-urlencoded");
   req.setHeader("Accept", "application/json");
-  req.body = "grant_type=access_token&service=" + formEncode(route_.loginServer) +
-             "&access_token=" + formEncode(managementToken);
+  req.body = "grant_type=access_token&service=" + percentEncode(route_.loginServer) +
+             "&access_token=" + percentEncode(managementToken);
   auto res = http_->send(route_.endpoint, req);
   if (!res.ok()) {
     return fail(Errc::kUnavailable, "Could not reach the login server " +
@@ -174,7 +146,7 @@ Result<std::string> RegistryClient::exchangeToken(const std::string& managementT
 
 Result<std::string> RegistryClient::fetchAccessToken(const std::string& refreshToken) {
   HttpRequest req;
-  req.target = "/oauth2/token?service=" + formEncode(route_.loginServer);
+  req.target = "/oauth2/token?service=" + percentEncode(route_.loginServer);
   req.setHeader("Authorization", basicAuthorization(kRegistryRefreshTokenUser, refreshToken));
   req.setHeader("Accept", "application/json");
   auto res = http_->send(route_.endpoint, req);
@@ -245,14 +217,14 @@ Result<std::vector<std::string>> RegistryClient::repositories(std::optional<std:
 }
 
 Result<std::vector<std::string>> RegistryClient::tags(const std::string& repository) {
-  return paginate("/v2/" + encodePathPart(repository) + "/tags/list?n=" + std::to_string(kPageSize),
+  return paginate("/v2/" + percentEncode(repository, kPathKeep) + "/tags/list?n=" + std::to_string(kPageSize),
                   "tags", std::nullopt);
 }
 
 Result<ManifestHead> RegistryClient::headManifest(const std::string& repository,
                                                   const std::string& reference) {
   const std::string target =
-      "/v2/" + encodePathPart(repository) + "/manifests/" + encodePathPart(reference);
+      "/v2/" + percentEncode(repository, kPathKeep) + "/manifests/" + percentEncode(reference, kPathKeep);
   auto res = send("HEAD", target, kManifestAccept);
   if (!res.ok()) return res.error();
   if (res->status != 200) {
@@ -280,7 +252,7 @@ Result<ManifestHead> RegistryClient::headManifest(const std::string& repository,
 Result<std::pair<ManifestHead, Json>> RegistryClient::getManifest(const std::string& repository,
                                                                   const std::string& reference) {
   const std::string target =
-      "/v2/" + encodePathPart(repository) + "/manifests/" + encodePathPart(reference);
+      "/v2/" + percentEncode(repository, kPathKeep) + "/manifests/" + percentEncode(reference, kPathKeep);
   auto res = send("GET", target, kManifestAccept);
   if (!res.ok()) return res.error();
   if (res->status != 200) return failure(*res, "GET " + target);
@@ -295,7 +267,7 @@ Result<std::pair<ManifestHead, Json>> RegistryClient::getManifest(const std::str
 
 Result<Json> RegistryClient::getJsonBlob(const std::string& repository, const std::string& digest) {
   const std::string target =
-      "/v2/" + encodePathPart(repository) + "/blobs/" + encodePathPart(digest);
+      "/v2/" + percentEncode(repository, kPathKeep) + "/blobs/" + percentEncode(digest, kPathKeep);
   auto res = send("GET", target);
   if (!res.ok()) return res.error();
   if (res->status != 200) return failure(*res, "GET " + target);
@@ -307,7 +279,7 @@ Result<Json> RegistryClient::getJsonBlob(const std::string& repository, const st
 Status RegistryClient::deleteManifest(const std::string& repository, const std::string& reference,
                                       bool missingOk) {
   const std::string target =
-      "/v2/" + encodePathPart(repository) + "/manifests/" + encodePathPart(reference);
+      "/v2/" + percentEncode(repository, kPathKeep) + "/manifests/" + percentEncode(reference, kPathKeep);
   auto res = send("DELETE", target);
   if (!res.ok()) return res.error();
   if (res->status == 202 || res->status == 200 || res->status == 204) return okStatus();
