@@ -72,6 +72,14 @@ Hasher::~Hasher() = default;
 Hasher::Hasher(Hasher&&) noexcept = default;
 Hasher& Hasher::operator=(Hasher&&) noexcept = default;
 
+Hasher Hasher::clone() const {
+  Hasher copy(algorithm_);
+  if (EVP_MD_CTX_copy_ex(copy.impl_->ctx, impl_->ctx) != 1) {
+    throw std::runtime_error("OpenSSL digest copy failed");
+  }
+  return copy;
+}
+
 void Hasher::update(const void* data, std::size_t size) {
   EVP_DigestUpdate(impl_->ctx, data, size);
 }

@@ -52,6 +52,9 @@ class Hasher {
   Hasher(const Hasher&) = delete;
   Hasher& operator=(const Hasher&) = delete;
 
+  /// An independent hasher in the same state, e.g. to return to after bytes hashed ahead of
+  /// their write turn out not to be stored.
+  Hasher clone() const;
   void update(const void* data, std::size_t size);
   void update(std::string_view bytes) { update(bytes.data(), bytes.size()); }
   /// Ends the stream; the hasher must not be updated afterwards.

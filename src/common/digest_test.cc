@@ -23,6 +23,16 @@ TEST(DigestTest, IncrementalEqualsOneShot) {
   EXPECT_EQ(h.finish(), digestOf("hello world"));
 }
 
+TEST(DigestTest, CloneContinuesIndependently) {
+  Hasher h(DigestAlgorithm::kSha256);
+  h.update("hello ");
+  Hasher saved = h.clone();
+  h.update("world");
+  saved.update("there");
+  EXPECT_EQ(h.finish(), digestOf("hello world"));
+  EXPECT_EQ(saved.finish(), digestOf("hello there"));
+}
+
 TEST(DigestTest, ParseAcceptsCanonicalForms) {
   auto d = Digest::parse("sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   ASSERT_TRUE(d.ok());

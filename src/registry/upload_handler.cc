@@ -1,8 +1,15 @@
 // /v2/<name>/blobs/uploads/[<id>]: POST (session, monolithic, mount), PATCH, PUT, GET, DELETE.
 
+#include <array>
 #include <charconv>
+#include <memory>
+#include <optional>
 #include <vector>
 
+#include <boost/asio/this_coro.hpp>
+
+#include "common/page_buffer.h"
+#include "http/background_job.h"
 #include "http/blocking.h"
 #include "registry/handler_context.h"
 
@@ -12,6 +19,11 @@ namespace {
 
 /// Big enough that a streamed 1 GiB push costs few syscalls, small enough to stay cache-friendly.
 constexpr std::size_t kUploadBufferBytes = 256 * 1024;
+/// Bodies from this size on take the pipelined path; each such request holds two buffers of
+/// kPipelineBufferBytes while it runs (unmapped when it ends). 4 MiB direct writes keep this
+/// VM's disk near its sequential rate (1 MiB: ~0.7 GB/s, 4 MiB: ~1 GB/s with dd oflag=direct).
+constexpr std::uint64_t kPipelineMinBodyBytes = 8 * 1024 * 1024;
+constexpr std::size_t kPipelineBufferBytes = 4 * 1024 * 1024;
 
 std::string uploadLocation(std::string_view repository, std::string_view id) {
   std::string s = "/v2/";
@@ -34,9 +46,10 @@ void blobCreated(HandlerContext& ctx, const Digest& digest) {
   ctx.response.setHeader("Docker-Content-Digest", digest.str());
 }
 
-/// Streams the request body into the upload. Bytes that arrived before a failure stay (they are
-/// hashed and on disk, so the session remains consistent and the client may resume).
-boost::asio::awaitable<Status> streamBody(HandlerContext& ctx, UploadLease& lease) {
+/// Streams the request body into the upload through one reused buffer, appending on the network
+/// thread. Bytes that arrived before a failure stay (they are hashed and on disk, so the session
+/// remains consistent and the client may resume).
+boost::asio::awaitable<Status> streamBodyInline(HandlerContext& ctx, UploadLease& lease) {
   std::vector<std::byte> buffer(kUploadBufferBytes);
   while (!ctx.request.body->done()) {
     auto n = co_await ctx.request.body->read(buffer);
@@ -45,6 +58,83 @@ boost::asio::awaitable<Status> streamBody(HandlerContext& ctx, UploadLease& leas
     BERTH_TRY_CO(lease.append(std::span<const std::byte>(buffer.data(), *n)));
   }
   co_return okStatus();
+}
+
+/// Fills `room` from the body until it is full, the body ends, or the client fails.
+boost::asio::awaitable<std::size_t> receiveInto(http::BodyReader& body, std::span<std::byte> room,
+                                                Status& received) {
+  std::size_t filled = 0;
+  while (filled < room.size() && !body.done()) {
+    auto n = co_await body.read(room.subspan(filled));
+    if (!n.ok()) {
+      received = n.error();
+      break;
+    }
+    if (*n == 0) break;
+    filled += *n;
+  }
+  co_return filled;
+}
+
+/// The same for large bodies, with two buffers in turn: while one is stored on the blocking pool
+/// (past the page cache where the store can), the next is received and hashed on the network
+/// thread. A push then costs about one receive and one hash per byte on the network thread,
+/// with the disk write overlapped instead of copied into the page cache.
+boost::asio::awaitable<Status> streamBodyPipelined(HandlerContext& ctx, UploadLease& lease) {
+  // Room for one block of skew: the first byte lands at the offset's position within a block,
+  // so everything after the first block boundary is aligned in memory and in the file.
+  constexpr std::size_t kSkewRoom = storage::kUploadDirectAlignment;
+  std::array<std::shared_ptr<PageBuffer>, 2> buffers;
+  for (auto& b : buffers) {
+    b = std::make_shared<PageBuffer>(kPipelineBufferBytes + kSkewRoom);
+    if (b->empty()) co_return co_await streamBodyInline(ctx, lease);  // no memory for it now
+  }
+  const auto home = co_await boost::asio::this_coro::executor;
+  const UploadLease::Storer store = lease.storer();
+  std::uint64_t offset = lease.size();
+  Hasher stored = lease.hashCheckpoint();  // the digest state of the bytes stored so far
+  std::optional<Hasher> afterInFlight;     // ... once the store in flight has finished
+  http::BackgroundJob<Status> inFlight;
+  auto settle = [&]() -> boost::asio::awaitable<Status> {
+    if (!inFlight.started()) co_return okStatus();
+    Status s = co_await inFlight.wait();
+    if (s.ok()) {
+      stored = std::move(*afterInFlight);
+    } else {
+      lease.rewindHash(std::move(stored));
+    }
+    co_return s;
+  };
+  for (std::size_t turn = 0;; turn ^= 1) {
+    const std::shared_ptr<PageBuffer>& buffer = buffers[turn];
+    std::span<std::byte> room =
+        buffer->bytes().subspan(offset % kSkewRoom, kPipelineBufferBytes);
+    Status received = okStatus();
+    std::size_t filled = co_await receiveInto(*ctx.request.body, room, received);
+    std::span<const std::byte> chunk(room.data(), filled);
+    // What arrived before a receive error is kept, as on the inline path.
+    lease.hashAhead(chunk);
+    std::optional<Hasher> afterChunk;
+    if (filled > 0) afterChunk = lease.hashCheckpoint();
+    BERTH_TRY_CO(co_await settle());
+    if (filled > 0) {
+      inFlight = http::BackgroundJob<Status>::start(
+          ctx.blocking, home, [store, buffer, chunk] { return store(chunk); });
+      afterInFlight = std::move(afterChunk);
+      offset += filled;
+    }
+    if (!received.ok() || filled < room.size() || ctx.request.body->done()) {
+      BERTH_TRY_CO(co_await settle());
+      co_return received;
+    }
+  }
+}
+
+boost::asio::awaitable<Status> streamBody(HandlerContext& ctx, UploadLease& lease) {
+  if (ctx.request.contentLength && *ctx.request.contentLength >= kPipelineMinBodyBytes) {
+    return streamBodyPipelined(ctx, lease);
+  }
+  return streamBodyInline(ctx, lease);
 }
 
 Result<Digest> requiredDigest(const http::Request& request) {

@@ -96,6 +96,20 @@ Status UploadLease::append(std::span<const std::byte> bytes) {
   return okStatus();
 }
 
+void UploadLease::hashAhead(std::span<const std::byte> bytes) {
+  active_->sha256.update(bytes.data(), bytes.size());
+}
+
+Hasher UploadLease::hashCheckpoint() const { return active_->sha256.clone(); }
+
+void UploadLease::rewindHash(Hasher checkpoint) { active_->sha256 = std::move(checkpoint); }
+
+UploadLease::Storer UploadLease::storer() const { return Storer(active_); }
+
+Status UploadLease::Storer::operator()(std::span<const std::byte> bytes) const {
+  return active_->writer->appendUncached(bytes);
+}
+
 Result<std::uint64_t> UploadLease::complete(const Digest& expected) {
   Active& a = *active_;
   RegistryService& registry = service_->registry_;

@@ -24,6 +24,8 @@ class UploadService;
 
 /// Exclusive use of one upload session for the duration of one request. Not thread-safe.
 class UploadLease {
+  struct Active;
+
  public:
   UploadLease(UploadLease&&) noexcept;
   UploadLease& operator=(UploadLease&&) = delete;
@@ -33,6 +35,26 @@ class UploadLease {
   std::uint64_t size() const noexcept;
   /// Hashes and appends; on failure the session keeps exactly the bytes before this call.
   Status append(std::span<const std::byte> bytes);
+  /// Pipelined appends for large bodies. For each buffer, in order: hashAhead() on the network
+  /// thread, then the storer stores the same bytes on the blocking pool while the next buffer is
+  /// received and hashed. If a store fails (it then keeps the session at the bytes before it),
+  /// rewindHash() returns the digest to a hashCheckpoint() taken when those bytes were hashed.
+  /// While a store runs, only hashAhead()/hashCheckpoint() may be called on the lease.
+  void hashAhead(std::span<const std::byte> bytes);
+  Hasher hashCheckpoint() const;
+  void rewindHash(Hasher checkpoint);
+  /// Stores hashed bytes, bypassing the page cache where the store can. Holds its own reference
+  /// to the session's state; callers still wait for it before the lease ends.
+  class Storer {
+   public:
+    Status operator()(std::span<const std::byte> bytes) const;
+
+   private:
+    friend class UploadLease;
+    explicit Storer(std::shared_ptr<Active> active) : active_(std::move(active)) {}
+    std::shared_ptr<Active> active_;
+  };
+  Storer storer() const;
   /// Verifies the bytes against `expected`, publishes them durably and links the blob into the
   /// repository; the session ends either way (a mismatch discards the bytes: DIGEST_INVALID).
   /// Blocks on fsync: call off the network threads.
@@ -42,7 +64,6 @@ class UploadLease {
 
  private:
   friend class UploadService;
-  struct Active;
   UploadLease(UploadService& service, std::shared_ptr<Active> active);
   UploadService* service_;
   std::shared_ptr<Active> active_;

@@ -30,6 +30,9 @@ class BlobReader {
   virtual Result<std::size_t> readAt(std::uint64_t offset, std::span<std::byte> out) = 0;
 };
 
+/// Memory and file-offset alignment at which appendUncached() can bypass the page cache.
+inline constexpr std::size_t kUploadDirectAlignment = 4096;
+
 /// The bytes of one upload session, appended in order. Not thread-safe: the upload service
 /// serialises access to a session.
 class UploadWriter {
@@ -39,6 +42,11 @@ class UploadWriter {
   virtual std::uint64_t size() const = 0;
   /// Appends bytes; on failure nothing past the previous size() is considered written.
   virtual Status append(std::span<const std::byte> bytes) = 0;
+  /// Appends like append(), but a driver may hand the bytes straight to the device, past the
+  /// page cache, which saves a copy per byte on large uploads. Blocks until the device has them:
+  /// call it off the network threads. The bypass applies to the part that starts at a multiple
+  /// of kUploadDirectAlignment both in the file and in memory; place `bytes` accordingly.
+  virtual Status appendUncached(std::span<const std::byte> bytes) { return append(bytes); }
   /// Cuts the upload back to `size` bytes (used to drop the tail of a chunk that failed midway).
   virtual Status truncate(std::uint64_t size) = 0;
   /// Reads the bytes written so far, e.g. to re-hash after a restart.

@@ -522,6 +522,42 @@ upload_blob() {
   printf '%s' "$d"
 }
 
+# send_partial METHOD URL TOTAL_LENGTH FILE [HEADER...]: raw HTTP/1.1 request that
+# announces Content-Length TOTAL_LENGTH, sends FILE (shorter), then closes the connection.
+send_partial() {
+  python3 - "$@" <<'PY'
+import socket, sys, time, urllib.parse
+method, url, total, path = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+extra = sys.argv[5:]
+u = urllib.parse.urlsplit(url)
+target = u.path + ("?" + u.query if u.query else "")
+s = socket.create_connection((u.hostname, u.port), timeout=10)
+head = "%s %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/octet-stream\r\nContent-Length: %d\r\n" % (
+    method, target, u.netloc, total)
+for h in extra:
+    head += h + "\r\n"
+s.sendall((head + "\r\n").encode())
+s.sendall(open(path, "rb").read())
+time.sleep(0.3)
+s.shutdown(socket.SHUT_RDWR)   # the client goes away mid-body
+s.close()
+PY
+}
+
+# finish_upload_from LOCATION FILE OFFSET WHAT: PATCHes FILE's bytes from OFFSET on to the upload
+# session at LOCATION, then closes it with FILE's digest (expects 202, then 201).
+finish_upload_from() {
+  local loc="$1" file="$2" off="$3" what="$4" size
+  size="$(stat -c %s "$file")"
+  file_slice "$file" "$off" >"$E2E_TMP/rest.bin"
+  http PATCH "$loc" -H 'Content-Type: application/octet-stream' \
+    -H "Content-Range: $off-$((size - 1))" --data-binary @"$E2E_TMP/rest.bin"
+  assert_status 202 "$what: PATCH the rest from offset $off"
+  loc="$(hdr Location)"
+  http PUT "$(add_query "$loc" "digest=$(sha256_file "$file")")" -H 'Content-Length: 0'
+  assert_status 201 "$what: PUT ?digest= completes the resumed upload"
+}
+
 # put_manifest REPO REF FILE MEDIATYPE: sets HTTP_STATUS etc.
 put_manifest() {
   http PUT "/v2/$1/manifests/$2" -H "Content-Type: $4" --data-binary @"$3"

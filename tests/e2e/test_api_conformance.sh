@@ -14,28 +14,6 @@ OCI_MANIFEST=application/vnd.oci.image.manifest.v1+json
 OCI_INDEX=application/vnd.oci.image.index.v1+json
 T="$E2E_TMP"
 
-# send_partial METHOD URL TOTAL_LENGTH FILE [HEADER...]: raw HTTP/1.1 request that
-# announces Content-Length TOTAL_LENGTH, sends FILE (shorter), then closes the connection.
-send_partial() {
-  python3 - "$@" <<'PY'
-import socket, sys, time, urllib.parse
-method, url, total, path = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-extra = sys.argv[5:]
-u = urllib.parse.urlsplit(url)
-target = u.path + ("?" + u.query if u.query else "")
-s = socket.create_connection((u.hostname, u.port), timeout=10)
-head = "%s %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/octet-stream\r\nContent-Length: %d\r\n" % (
-    method, target, u.netloc, total)
-for h in extra:
-    head += h + "\r\n"
-s.sendall((head + "\r\n").encode())
-s.sendall(open(path, "rb").read())
-time.sleep(0.3)
-s.shutdown(socket.SHUT_RDWR)   # the client goes away mid-body
-s.close()
-PY
-}
-
 # ================================================================ base
 http GET /v2/
 assert_status 200 "GET /v2/"

@@ -122,9 +122,8 @@ fi
 # ---------------------------------------------------------------- finish or retry the interrupted uploads
 # finish_or_retry WHAT LOCATION FILE ACKED_BYTES
 finish_or_retry() {
-  local what="$1" loc="$2" file="$3" acked="$4" d range off size
+  local what="$1" loc="$2" file="$3" acked="$4" d range off
   d="$(sha256_file "$file")"
-  size="$(stat -c %s "$file")"
   http GET "$loc"
   if [[ "$HTTP_STATUS" == 204 ]]; then
     range="$(hdr Range)"
@@ -136,13 +135,7 @@ finish_or_retry() {
       note "$what: the session lost acknowledged bytes: $off < $acked"
     fi
     [[ -n "$(hdr Location)" ]] && loc="$(hdr Location)"
-    file_slice "$file" "$off" >"$T/rest.bin"
-    http PATCH "$loc" -H 'Content-Type: application/octet-stream' \
-      -H "Content-Range: $off-$((size - 1))" --data-binary @"$T/rest.bin"
-    assert_status 202 "$what: PATCH the rest from offset $off"
-    loc="$(hdr Location)"
-    http PUT "$(add_query "$loc" "digest=$d")" -H 'Content-Length: 0'
-    assert_status 201 "$what: PUT ?digest= completes the resumed upload"
+    finish_upload_from "$loc" "$file" "$off" "$what"
     ok "$what: upload FINISHED after the restart"
   else
     if is_berth; then

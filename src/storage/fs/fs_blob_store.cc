@@ -220,25 +220,37 @@ class FsUploadWriter final : public UploadWriter {
   std::uint64_t size() const override { return size_; }
 
   Status append(std::span<const std::byte> bytes) override {
-    std::size_t written = 0;
-    while (written < bytes.size()) {
-      // pwrite at our own offset rather than O_APPEND: the offset is the single source of truth
-      // for size(), and a failed append is undone by cutting the file back to it.
-      ssize_t n = ::pwrite(fd_.get(), bytes.data() + written, bytes.size() - written,
-                           static_cast<off_t>(size_ + written));
-      if (n > 0) {
-        written += static_cast<std::size_t>(n);
-        continue;
-      }
-      if (n < 0 && errno == EINTR) {
-        continue;
-      }
-      // A zero-byte write makes no progress; treat it as the disk being full.
-      int err = n < 0 ? errno : ENOSPC;
+    if (int err = writeBuffered(bytes, size_); err != 0) {
       return rollBack(err);
     }
-    size_ += written;
+    size_ += bytes.size();
     startWriteback();
+    return okStatus();
+  }
+
+  Status appendUncached(std::span<const std::byte> bytes) override {
+    // [head: up to the next block boundary][middle: whole blocks, O_DIRECT][tail]. The head and
+    // tail go through the page cache; the fsync at publish covers both kinds of write.
+    const std::size_t head = std::min<std::size_t>(
+        bytes.size(), (kDirectAlignment - size_ % kDirectAlignment) % kDirectAlignment);
+    std::size_t middle = (bytes.size() - head) / kDirectAlignment * kDirectAlignment;
+    const auto* middleStart = bytes.data() + head;
+    if (middle == 0 || reinterpret_cast<std::uintptr_t>(middleStart) % kDirectAlignment != 0 ||
+        !openDirect()) {
+      return append(bytes);
+    }
+    int err = writeBuffered(bytes.first(head), size_);
+    std::size_t done = head;
+    if (err == 0) {
+      err = writeDirect(bytes.subspan(head, middle), size_ + head, done);
+    }
+    if (err == 0 && done < bytes.size()) {
+      err = writeBuffered(bytes.subspan(done), size_ + done);
+    }
+    if (err != 0) {
+      return rollBack(err);
+    }
+    size_ += bytes.size();
     return okStatus();
   }
 
@@ -271,6 +283,55 @@ class FsUploadWriter final : public UploadWriter {
     return error;
   }
 
+  /// pwrite at our own offset rather than O_APPEND: the offset is the single source of truth for
+  /// size(), and a failed append is undone by cutting the file back to it. Returns 0 or an errno.
+  static int writeAt(int fd, std::span<const std::byte> bytes, std::uint64_t offset,
+                     std::size_t& written) {
+    while (written < bytes.size()) {
+      ssize_t n = ::pwrite(fd, bytes.data() + written, bytes.size() - written,
+                           static_cast<off_t>(offset + written));
+      if (n > 0) {
+        written += static_cast<std::size_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      // A zero-byte write makes no progress; treat it as the disk being full.
+      return n < 0 ? errno : ENOSPC;
+    }
+    return 0;
+  }
+
+  int writeBuffered(std::span<const std::byte> bytes, std::uint64_t offset) {
+    std::size_t written = 0;
+    return writeAt(fd_.get(), bytes, offset, written);
+  }
+
+  /// Writes whole blocks past the page cache; `done` (an offset into the caller's span, which
+  /// starts `bytes.data() - done` earlier) advances by what was written. A filesystem that turns
+  /// direct I/O down leaves the rest to the buffered path.
+  int writeDirect(std::span<const std::byte> bytes, std::uint64_t offset, std::size_t& done) {
+    std::size_t written = 0;
+    int err = writeAt(directFd_.get(), bytes, offset, written);
+    done += written;
+    if (err == EINVAL) {
+      directFd_.reset();
+      directRefused_ = true;
+      return 0;
+    }
+    return err;
+  }
+
+  bool openDirect() {
+    if (directFd_) return true;
+    if (directRefused_) return false;
+    directFd_ = openFile(path_, O_WRONLY | O_DIRECT);
+    // EINVAL: the filesystem has no direct I/O (e.g. some network or FUSE filesystems).
+    directRefused_ = !directFd_;
+    return !directRefused_;
+  }
+
   /// Asks the kernel to start writing completed ranges to disk now, without waiting for them,
   /// so the fsync at publish has little left to do: a 1 GiB push otherwise ends with a ~1.5 s
   /// fsync after the last byte arrived. Also keeps dirty page cache per upload bounded.
@@ -284,8 +345,12 @@ class FsUploadWriter final : public UploadWriter {
   }
 
   static constexpr std::uint64_t kWritebackChunk = 8 * 1024 * 1024;
+  /// Block size for O_DIRECT offsets, lengths and memory: 4 KiB suits every common device.
+  static constexpr std::size_t kDirectAlignment = kUploadDirectAlignment;
 
   UniqueFd fd_;
+  UniqueFd directFd_;  // opened on the first uncached append
+  bool directRefused_ = false;
   std::uint64_t size_;
   std::uint64_t flushedTo_ = 0;
   fs::path path_;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstring>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include <string>
 
 #include "common/digest.h"
+#include "common/page_buffer.h"
 #include "storage/blob_store_conformance.h"
 
 namespace berth::storage {
@@ -290,10 +292,66 @@ TEST_F(FsBlobStoreTest, PublishIsRefusedWhenTheRootVanished) {
   EXPECT_FALSE(fs::exists(root_)) << "a vanished root must not be silently recreated";
 }
 
+// `bytes` copied into page-aligned memory at `skew` bytes past a block boundary, as the pipelined
+// upload path lays out its buffers.
+class PlacedBytes {
+ public:
+  PlacedBytes(std::string_view bytes, std::size_t skew)
+      : buffer_(bytes.size() + skew), view_(buffer_.data() + skew, bytes.size()) {
+    std::memcpy(view_.data(), bytes.data(), bytes.size());
+  }
+  std::span<const std::byte> bytes() const { return view_; }
+
+ private:
+  PageBuffer buffer_;
+  std::span<std::byte> view_;
+};
+
+std::string pattern(std::size_t size, unsigned seed) {
+  std::string s(size, '\0');
+  for (std::size_t i = 0; i < size; ++i) s[i] = static_cast<char>((i * 131 + seed) % 251);
+  return s;
+}
+
+TEST_F(FsBlobStoreTest, UncachedAppendsKeepEveryByteAtAnyAlignment) {
+  auto writer = store_->createUpload("reg", "direct");
+  ASSERT_TRUE(writer.ok()) << writer.error().message;
+  UploadWriter& w = **writer;
+  std::string expected;
+  auto appendPlaced = [&](std::string piece, std::size_t skew) {
+    PlacedBytes placed(piece, skew);
+    Status s = w.appendUncached(placed.bytes());
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    expected += piece;
+    ASSERT_EQ(w.size(), expected.size());
+  };
+  ASSERT_TRUE(w.append(asBytes(pattern(5000, 1))).ok());
+  expected = pattern(5000, 1);
+  // Placed as the pipeline does: the file offset's position within a block.
+  appendPlaced(pattern(1024 * 1024 + 7, 2), expected.size() % kUploadDirectAlignment);
+  appendPlaced(pattern(3 * 4096, 3), expected.size() % kUploadDirectAlignment);
+  // Misplaced in memory, or shorter than a block: the buffered path takes it.
+  appendPlaced(pattern(64 * 1024 + 3, 4), 1);
+  appendPlaced(pattern(300, 5), expected.size() % kUploadDirectAlignment);
+  auto reader = w.openForRead();
+  ASSERT_TRUE(reader.ok());
+  std::string got(expected.size(), '\0');
+  auto n = (*reader)->readAt(0, std::as_writable_bytes(std::span(got)));
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, expected.size());
+  EXPECT_TRUE(got == expected) << "bytes differ from what was appended";
+  writer->reset();
+  Status published = store_->publishUpload("reg", "direct", digestOf(expected));
+  ASSERT_TRUE(published.ok()) << published.error().message;
+  EXPECT_TRUE(readFile(root_ / "registries/reg/blobs/sha256" /
+                       digestOf(expected).hex().substr(0, 2) / digestOf(expected).hex()) ==
+              expected);
+}
+
 constexpr std::size_t kFileSizeLimit = 1024 * 1024;
 
 // Runs in a forked child: the file size limit is process-wide. Exits 0 when every check holds.
-[[noreturn]] void appendPastFileSizeLimit(const fs::path& root) {
+[[noreturn]] void appendPastFileSizeLimit(const fs::path& root, bool uncached) {
   auto check = [](bool ok, const std::string& what) {
     if (!ok) {
       std::fprintf(stderr, "check failed: %s\n", what.c_str());
@@ -310,8 +368,8 @@ constexpr std::size_t kFileSizeLimit = 1024 * 1024;
   const std::string half(kFileSizeLimit / 2, 'a');
   check((*writer)->append(asBytes(half)).ok(), "first append");
   // Half of this one fits: the partial write must be undone.
-  const std::string full(kFileSizeLimit, 'b');
-  Status failed = (*writer)->append(asBytes(full));
+  const PlacedBytes full(std::string(kFileSizeLimit, 'b'), 0);
+  Status failed = uncached ? (*writer)->appendUncached(full.bytes()) : (*writer)->append(full.bytes());
   check(!failed.ok(), "second append should fail");
   check(failed.error().code == Errc::kInternal, "code is kInternal");
   const std::string& message = failed.error().message;
@@ -332,7 +390,14 @@ constexpr std::size_t kFileSizeLimit = 1024 * 1024;
 
 TEST_F(FsBlobStoreTest, FailedAppendIsRolledBack) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  EXPECT_EXIT(appendPastFileSizeLimit(dir_.path() / "limited"), ::testing::ExitedWithCode(0), "");
+  EXPECT_EXIT(appendPastFileSizeLimit(dir_.path() / "limited", false),
+              ::testing::ExitedWithCode(0), "");
+}
+
+TEST_F(FsBlobStoreTest, FailedUncachedAppendIsRolledBack) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(appendPastFileSizeLimit(dir_.path() / "limited-direct", true),
+              ::testing::ExitedWithCode(0), "");
 }
 
 }  // namespace
