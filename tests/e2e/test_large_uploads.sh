@@ -68,6 +68,20 @@ http PUT "$(add_query "$LOC" "digest=$D_WHOLE")" -H 'Content-Type: application/o
 assert_status 201 "PUT ?digest= carrying the last 9 MiB"
 expect_blob "$D_WHOLE" "$T/whole.bin" "three-part session"
 
+# ================================================================ chunked transfer encoding (length unknown up front)
+random_file "$T/te.bin" $((11 * MIB + 5))
+D_TE="$(sha256_file "$T/te.bin")"
+http POST "/v2/$R/blobs/uploads/"
+assert_status 202 "POST session for a streamed layer"
+LOC="$(hdr Location)"
+http PATCH "$LOC" -H 'Content-Type: application/octet-stream' -H 'Transfer-Encoding: chunked' --data-binary @"$T/te.bin"
+assert_status 202 "PATCH 11 MiB + 5 bytes with Transfer-Encoding: chunked"
+assert_header Range "0-$((11 * MIB + 4))" "streamed PATCH: Range"
+LOC="$(hdr Location)"
+http PUT "$(add_query "$LOC" "digest=$D_TE")" -H 'Content-Length: 0'
+assert_status 201 "PUT ?digest= closes the streamed upload"
+expect_blob "$D_TE" "$T/te.bin" "streamed layer"
+
 # ================================================================ client gone mid-body, then resumed
 random_file "$T/resume.bin" $((20 * MIB))
 SENT=$((9 * MIB + 100))
