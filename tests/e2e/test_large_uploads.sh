@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Large upload bodies (8 MiB and more) take berth's pipelined path: two 4 MiB buffers in turn,
+# Large upload bodies (32 MiB and more, or of unknown length) take berth's pipelined path: two 4 MiB buffers in turn,
 # one written past the page cache (O_DIRECT) while the next is received and hashed. Pins that
 # every byte arrives intact whatever the alignment of the body in the blob, that a client that
 # disappears mid-body or a full disk leaves the session consistent (its digest matches the bytes
@@ -12,6 +12,7 @@ start_registry
 R=e2e/large
 T="$E2E_TMP"
 MIB=1048576
+BIG=$((32 * MIB))  # the smallest body with a Content-Length that takes the pipelined path
 
 # expect_blob DIGEST FILE WHAT: the registry serves exactly FILE's bytes under DIGEST.
 expect_blob() {
@@ -40,19 +41,19 @@ resume_and_close() {
 }
 
 # ================================================================ monolithic, unaligned length
-random_file "$T/mono.bin" $((13 * MIB + 123))
+random_file "$T/mono.bin" $((BIG + MIB + 123))
 D_MONO="$(sha256_file "$T/mono.bin")"
 http POST "/v2/$R/blobs/uploads/?digest=$D_MONO" -H 'Content-Type: application/octet-stream' --data-binary @"$T/mono.bin"
-assert_status 201 "monolithic POST of 13 MiB + 123 bytes"
+assert_status 201 "monolithic POST of 33 MiB + 123 bytes"
 assert_header Docker-Content-Digest "$D_MONO" "monolithic POST: Docker-Content-Digest"
-expect_blob "$D_MONO" "$T/mono.bin" "monolithic 13 MiB + 123"
+expect_blob "$D_MONO" "$T/mono.bin" "monolithic 33 MiB + 123"
 
 # ================================================================ session: small, large at an unaligned offset, large PUT
-random_file "$T/whole.bin" $((5000 + 12 * MIB + 7 + 9 * MIB))
+random_file "$T/whole.bin" $((5000 + BIG + 7 + BIG))
 D_WHOLE="$(sha256_file "$T/whole.bin")"
 file_slice "$T/whole.bin" 0 5000 >"$T/p1.bin"
-file_slice "$T/whole.bin" 5000 $((12 * MIB + 7)) >"$T/p2.bin"
-file_slice "$T/whole.bin" $((5000 + 12 * MIB + 7)) >"$T/p3.bin"
+file_slice "$T/whole.bin" 5000 $((BIG + 7)) >"$T/p2.bin"
+file_slice "$T/whole.bin" $((5000 + BIG + 7)) >"$T/p3.bin"
 http POST "/v2/$R/blobs/uploads/"
 assert_status 202 "POST session"
 LOC="$(hdr Location)"
@@ -60,12 +61,12 @@ http PATCH "$LOC" -H 'Content-Type: application/octet-stream' -H "Content-Range:
 assert_status 202 "PATCH 5,000 bytes"
 LOC="$(hdr Location)"
 http PATCH "$LOC" -H 'Content-Type: application/octet-stream' \
-  -H "Content-Range: 5000-$((5000 + 12 * MIB + 6))" --data-binary @"$T/p2.bin"
-assert_status 202 "PATCH 12 MiB + 7 bytes starting at byte 5,000"
-assert_header Range "0-$((5000 + 12 * MIB + 6))" "large PATCH: Range"
+  -H "Content-Range: 5000-$((5000 + BIG + 6))" --data-binary @"$T/p2.bin"
+assert_status 202 "PATCH 32 MiB + 7 bytes starting at byte 5,000"
+assert_header Range "0-$((5000 + BIG + 6))" "large PATCH: Range"
 LOC="$(hdr Location)"
 http PUT "$(add_query "$LOC" "digest=$D_WHOLE")" -H 'Content-Type: application/octet-stream' --data-binary @"$T/p3.bin"
-assert_status 201 "PUT ?digest= carrying the last 9 MiB"
+assert_status 201 "PUT ?digest= carrying the last 32 MiB"
 expect_blob "$D_WHOLE" "$T/whole.bin" "three-part session"
 
 # ================================================================ chunked transfer encoding (length unknown up front)
@@ -83,23 +84,23 @@ assert_status 201 "PUT ?digest= closes the streamed upload"
 expect_blob "$D_TE" "$T/te.bin" "streamed layer"
 
 # ================================================================ client gone mid-body, then resumed
-random_file "$T/resume.bin" $((20 * MIB))
+random_file "$T/resume.bin" $((BIG + 8 * MIB))
 SENT=$((9 * MIB + 100))
 file_slice "$T/resume.bin" 0 "$SENT" >"$T/first.bin"
 http POST "/v2/$R/blobs/uploads/"
 assert_status 202 "POST session for an interrupted large PATCH"
 LOC="$(hdr Location)"
-send_partial PATCH "$(abs_url "$LOC")" $((20 * MIB)) "$T/first.bin"
+send_partial PATCH "$(abs_url "$LOC")" $((BIG + 8 * MIB)) "$T/first.bin"
 sleep 0.5
 session_bytes
 assert_eq "$SENT" "$SESSION_BYTES" "the session kept every byte that arrived before the client left"
 resume_and_close "$T/resume.bin" "upload resumed after the client left"
 
 # ================================================================ wrong digest
-random_file "$T/wrong.bin" $((10 * MIB))
+random_file "$T/wrong.bin" "$BIG"
 D_CLAIM="sha256:$(printf '%064d' 7)"
 http POST "/v2/$R/blobs/uploads/?digest=$D_CLAIM" -H 'Content-Type: application/octet-stream' --data-binary @"$T/wrong.bin"
-assert_status 400 "10 MiB monolithic POST under a digest that does not match"
+assert_status 400 "32 MiB monolithic POST under a digest that does not match"
 assert_error_code DIGEST_INVALID "wrong digest on a large body"
 http HEAD "/v2/$R/blobs/$(sha256_file "$T/wrong.bin")"
 assert_status 404 "no blob under the content's real digest"
@@ -112,23 +113,23 @@ if berth_only "a full disk mid-body keeps the session consistent"; then
     stop_registry
     E2E_DATA="$T/small"
     mkdir -p "$E2E_DATA"
-    mount -t tmpfs -o size=40m tmpfs "$E2E_DATA" || fail "mount a 40 MiB tmpfs for the disk-full case"
+    mount -t tmpfs -o size=64m tmpfs "$E2E_DATA" || fail "mount a 64 MiB tmpfs for the disk-full case"
     start_registry
-    # Leave about 10 MiB free: the 24 MiB chunk below fails part of the way.
+    # Leave about 10 MiB free: the 40 MiB chunk below fails part of the way.
     avail=$(df --output=avail -B1 "$E2E_DATA" | tail -1)
     head -c $((avail - 10 * MIB)) /dev/zero >"$E2E_DATA/filler"
-    random_file "$T/full.bin" $((24 * MIB))
+    random_file "$T/full.bin" $((BIG + 8 * MIB))
     http POST "/v2/$R/blobs/uploads/"
     assert_status 202 "POST session on the nearly full disk"
     LOC="$(hdr Location)"
     http PATCH "$LOC" -H 'Content-Type: application/octet-stream' \
-      -H "Content-Range: 0-$((24 * MIB - 1))" --data-binary @"$T/full.bin"
-    assert_status 500 "PATCH of 24 MiB with 10 MiB free"
+      -H "Content-Range: 0-$((BIG + 8 * MIB - 1))" --data-binary @"$T/full.bin"
+    assert_status 500 "PATCH of 40 MiB with 10 MiB free"
     # Clients get the generic internal-error text; the operator's log names the cause.
     grep -q "write upload .*No space left on device" "$REG_LOG" || fail "the daemon log does not name the full disk"
     ok "the daemon log names the full disk"
     session_bytes
-    [[ $SESSION_BYTES -lt $((24 * MIB)) ]] || fail "the session claims all 24 MiB after a failed write"
+    [[ $SESSION_BYTES -lt $((BIG + 8 * MIB)) ]] || fail "the session claims all 40 MiB after a failed write"
     ok "the session holds the $SESSION_BYTES bytes stored before the disk filled"
     rm -f "$E2E_DATA/filler"
     resume_and_close "$T/full.bin" "upload resumed after space was freed"
