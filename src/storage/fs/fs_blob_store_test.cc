@@ -350,12 +350,20 @@ TEST_F(FsBlobStoreTest, UncachedAppendsKeepEveryByteAtAnyAlignment) {
 
 constexpr std::size_t kFileSizeLimit = 1024 * 1024;
 
-// Runs in a forked child: the file size limit is process-wide. Exits 0 when every check holds.
+// Runs in a death-test child: the file size limit is process-wide. Exits 0 when every check
+// holds. The child set up its own fixture and skips its destructors, so it removes its temp dir
+// (the parent of `root`) itself.
+[[noreturn]] void exitChild(const fs::path& root, int code) {
+  std::error_code ec;
+  fs::remove_all(root.parent_path(), ec);
+  std::_Exit(code);
+}
+
 [[noreturn]] void appendPastFileSizeLimit(const fs::path& root, bool uncached) {
-  auto check = [](bool ok, const std::string& what) {
+  auto check = [&root](bool ok, const std::string& what) {
     if (!ok) {
       std::fprintf(stderr, "check failed: %s\n", what.c_str());
-      std::_Exit(1);
+      exitChild(root, 1);
     }
   };
   std::signal(SIGXFSZ, SIG_IGN);  // get EFBIG from write() instead of being killed
@@ -385,7 +393,7 @@ constexpr std::size_t kFileSizeLimit = 1024 * 1024;
   std::string tail(4, '\0');
   auto n = (*reader)->readAt(half.size(), std::as_writable_bytes(std::span(tail)));
   check(n.ok() && *n == 4 && tail == "tail", "bytes after recovery");
-  std::_Exit(0);
+  exitChild(root, 0);
 }
 
 TEST_F(FsBlobStoreTest, FailedAppendIsRolledBack) {
