@@ -6,7 +6,6 @@
 
 #include <memory>
 #include <optional>
-#include <type_traits>
 #include <utility>
 
 #include <boost/asio/any_io_executor.hpp>

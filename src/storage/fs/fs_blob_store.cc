@@ -220,7 +220,8 @@ class FsUploadWriter final : public UploadWriter {
   std::uint64_t size() const override { return size_; }
 
   Status append(std::span<const std::byte> bytes) override {
-    if (int err = writeBuffered(bytes, size_); err != 0) {
+    std::size_t written = 0;
+    if (int err = writeAt(fd_.get(), bytes, size_, written); err != 0) {
       return rollBack(err);
     }
     size_ += bytes.size();
@@ -231,21 +232,28 @@ class FsUploadWriter final : public UploadWriter {
   Status appendUncached(std::span<const std::byte> bytes) override {
     // [head: up to the next block boundary][middle: whole blocks, O_DIRECT][tail]. The head and
     // tail go through the page cache; the fsync at publish covers both kinds of write.
-    const std::size_t head = std::min<std::size_t>(
-        bytes.size(), (kDirectAlignment - size_ % kDirectAlignment) % kDirectAlignment);
-    std::size_t middle = (bytes.size() - head) / kDirectAlignment * kDirectAlignment;
-    const auto* middleStart = bytes.data() + head;
-    if (middle == 0 || reinterpret_cast<std::uintptr_t>(middleStart) % kDirectAlignment != 0 ||
+    constexpr std::size_t kBlock = kUploadDirectAlignment;
+    const std::size_t head =
+        std::min<std::size_t>(bytes.size(), (kBlock - size_ % kBlock) % kBlock);
+    const std::size_t middle = (bytes.size() - head) / kBlock * kBlock;
+    if (middle == 0 || reinterpret_cast<std::uintptr_t>(bytes.data() + head) % kBlock != 0 ||
         !openDirect()) {
       return append(bytes);
     }
-    int err = writeBuffered(bytes.first(head), size_);
-    std::size_t done = head;
+    // Each writeAt continues from `done` up to the end of the span it is given.
+    std::size_t done = 0;
+    int err = writeAt(fd_.get(), bytes.first(head), size_, done);
     if (err == 0) {
-      err = writeDirect(bytes.subspan(head, middle), size_ + head, done);
+      err = writeAt(directFd_.get(), bytes.first(head + middle), size_, done);
+      if (err == EINVAL) {
+        // The filesystem turned direct I/O down: the rest, and later appends, go buffered.
+        directFd_.reset();
+        directRefused_ = true;
+        err = 0;
+      }
     }
-    if (err == 0 && done < bytes.size()) {
-      err = writeBuffered(bytes.subspan(done), size_ + done);
+    if (err == 0) {
+      err = writeAt(fd_.get(), bytes, size_, done);
     }
     if (err != 0) {
       return rollBack(err);
@@ -283,8 +291,9 @@ class FsUploadWriter final : public UploadWriter {
     return error;
   }
 
-  /// pwrite at our own offset rather than O_APPEND: the offset is the single source of truth for
-  /// size(), and a failed append is undone by cutting the file back to it. Returns 0 or an errno.
+  /// Writes bytes[written, size) at offset + written, advancing `written`. pwrite at our own
+  /// offset rather than O_APPEND: the offset is the single source of truth for size(), and a
+  /// failed append is undone by cutting the file back to it. Returns 0 or an errno.
   static int writeAt(int fd, std::span<const std::byte> bytes, std::uint64_t offset,
                      std::size_t& written) {
     while (written < bytes.size()) {
@@ -301,26 +310,6 @@ class FsUploadWriter final : public UploadWriter {
       return n < 0 ? errno : ENOSPC;
     }
     return 0;
-  }
-
-  int writeBuffered(std::span<const std::byte> bytes, std::uint64_t offset) {
-    std::size_t written = 0;
-    return writeAt(fd_.get(), bytes, offset, written);
-  }
-
-  /// Writes whole blocks past the page cache; `done` (an offset into the caller's span, which
-  /// starts `bytes.data() - done` earlier) advances by what was written. A filesystem that turns
-  /// direct I/O down leaves the rest to the buffered path.
-  int writeDirect(std::span<const std::byte> bytes, std::uint64_t offset, std::size_t& done) {
-    std::size_t written = 0;
-    int err = writeAt(directFd_.get(), bytes, offset, written);
-    done += written;
-    if (err == EINVAL) {
-      directFd_.reset();
-      directRefused_ = true;
-      return 0;
-    }
-    return err;
   }
 
   bool openDirect() {
@@ -345,8 +334,6 @@ class FsUploadWriter final : public UploadWriter {
   }
 
   static constexpr std::uint64_t kWritebackChunk = 8 * 1024 * 1024;
-  /// Block size for O_DIRECT offsets, lengths and memory: 4 KiB suits every common device.
-  static constexpr std::size_t kDirectAlignment = kUploadDirectAlignment;
 
   UniqueFd fd_;
   UniqueFd directFd_;  // opened on the first uncached append
