@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+
 namespace berth {
 namespace {
 
@@ -50,6 +53,23 @@ TEST(DigestTest, ParseRejectsMalformed) {
     auto d = Digest::parse(bad);
     ASSERT_FALSE(d.ok()) << bad;
     EXPECT_EQ(d.error().code, Errc::kDigestInvalid) << bad;
+  }
+}
+
+// The hex check tests eight characters at a time; every byte value at every position of both
+// lengths must be judged exactly like the plain character test.
+TEST(DigestTest, ParseJudgesEveryByteAtEveryPosition) {
+  for (const auto& [prefix, length] : {std::pair{std::string("sha256:"), 64},
+                                       std::pair{std::string("sha512:"), 128}}) {
+    for (int position = 0; position < length; ++position) {
+      for (int value = 0; value < 256; ++value) {
+        std::string text = prefix + std::string(length, '0');
+        char c = static_cast<char>(value);
+        text[prefix.size() + position] = c;
+        bool lowerHex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+        EXPECT_EQ(Digest::parse(text).ok(), lowerHex) << "position " << position << " byte " << value;
+      }
+    }
   }
 }
 

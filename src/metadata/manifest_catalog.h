@@ -28,12 +28,13 @@ struct ManifestRow {
 };
 
 /// Callbacks for load(); any may be empty. Order: all repositories, then manifests, then tags,
-/// then blob links.
+/// then blob links; within each, rows come sorted by repository. Rows and digests are handed over
+/// as rvalues so that the index can keep them without copying.
 struct CatalogVisitor {
   std::function<void(std::string_view repository)> repository;
   std::function<void(std::string_view repository, ManifestRow&& row)> manifest;
-  std::function<void(std::string_view repository, std::string_view tag, const Digest& digest)> tag;
-  std::function<void(std::string_view repository, const Digest& digest)> blobLink;
+  std::function<void(std::string_view repository, std::string_view tag, Digest&& digest)> tag;
+  std::function<void(std::string_view repository, Digest&& digest)> blobLink;
 };
 
 class ManifestCatalog {

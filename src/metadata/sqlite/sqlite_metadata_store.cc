@@ -49,20 +49,31 @@ Status configure(Db& db) {
   return sqlite::migrateSchema(db);
 }
 
+// Where an invalid digest sits: a label and, for rows keyed by more than the repository, the rest of
+// the key ("tag", "latest"). Kept as views so that loading a valid row builds no message.
+struct DigestSite {
+  std::string_view label;
+  std::string_view detail;
+};
+
 Error corruptDigest(std::string_view table, std::string_view registry, std::string_view repository,
-                    std::string_view key, std::string_view text) {
+                    DigestSite site, std::string_view text) {
   std::string message = "metadata database: table ";
   message.append(table).append(" holds an invalid digest '").append(text.substr(0, 200));
   message.append("' (registry '").append(registry).append("', repository '").append(repository);
-  message.append("', ").append(key).append("); the database is damaged, restore it from a backup");
+  message.append("', ").append(site.label);
+  if (!site.detail.empty()) {
+    message.append(" ").append(site.detail);
+  }
+  message.append("); the database is damaged, restore it from a backup");
   return Error{Errc::kInternal, std::move(message), std::string(text.substr(0, 200))};
 }
 
 Result<Digest> readDigest(std::string_view text, std::string_view table, std::string_view registry,
-                          std::string_view repository, std::string_view key) {
+                          std::string_view repository, DigestSite site) {
   auto digest = Digest::parse(text);
   if (!digest.ok()) {
-    return corruptDigest(table, registry, repository, key, text);
+    return corruptDigest(table, registry, repository, site, text);
   }
   return std::move(digest).value();
 }
@@ -166,7 +177,7 @@ class RefCursor {
       if (order == 0) {
         BERTH_SQLITE_ASSIGN(digest,
                             readDigest(statement_->columnText(2), table_, registry_, rowRepository,
-                                       "manifest " + std::string(rowManifest)));
+                                       {"manifest", rowManifest}));
         out.push_back(std::move(digest));
       }
       BERTH_TRY(advance());
@@ -340,14 +351,14 @@ Status SqliteMetadataStore::loadLocked(std::string_view registry, const CatalogV
       std::string_view digestText = manifests->columnText(1);
       ManifestRow row;
       BERTH_SQLITE_ASSIGN(digest,
-                          readDigest(digestText, "manifests", registry, repository, "digest"));
+                          readDigest(digestText, "manifests", registry, repository, {"digest", {}}));
       row.digest = std::move(digest);
       row.mediaType = manifests->columnText(2);
       row.artifactType = manifests->columnText(3);
       if (!manifests->columnIsNull(4)) {
         BERTH_SQLITE_ASSIGN(subject,
                             readDigest(manifests->columnText(4), "manifests", registry, repository,
-                                       "subject of " + std::string(digestText)));
+                                       {"subject of", digestText}));
         row.subject = std::move(subject);
       }
       row.bytes = manifests->columnBlob(5);
@@ -370,8 +381,8 @@ Status SqliteMetadataStore::loadLocked(std::string_view registry, const CatalogV
       std::string_view repository = tags->columnText(0);
       std::string_view tag = tags->columnText(1);
       BERTH_SQLITE_ASSIGN(digest, readDigest(tags->columnText(2), "tags", registry, repository,
-                                             "tag " + std::string(tag)));
-      visitor.tag(repository, tag, digest);
+                                             {"tag", tag}));
+      visitor.tag(repository, tag, std::move(digest));
     }
   }
 
@@ -386,8 +397,8 @@ Status SqliteMetadataStore::loadLocked(std::string_view registry, const CatalogV
       }
       std::string_view repository = links->columnText(0);
       BERTH_SQLITE_ASSIGN(digest, readDigest(links->columnText(1), "blob_links", registry,
-                                             repository, "blob link"));
-      visitor.blobLink(repository, digest);
+                                             repository, {"blob link", {}}));
+      visitor.blobLink(repository, std::move(digest));
     }
   }
 
