@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "auth/authorization_header.h"
-#include "auth/base64.h"
+#include "common/base64.h"
 #include "auth/jwt.h"
 #include "auth/permissions.h"
 #include "auth/scope.h"
@@ -144,11 +144,11 @@ void checkScopeMap(std::string_view input) {
 }
 
 void checkBase64(std::string_view input) {
-  if (auto bytes = berth::auth::base64UrlDecode(input)) {
-    check(berth::auth::base64UrlEncode(*bytes) == input);
+  if (auto bytes = berth::base64UrlDecode(input)) {
+    check(berth::base64UrlEncode(*bytes) == input);
   }
-  if (auto bytes = berth::auth::base64Decode(input)) {
-    const std::string encoded = berth::auth::base64Encode(*bytes);
+  if (auto bytes = berth::base64Decode(input)) {
+    const std::string encoded = berth::base64Encode(*bytes);
     check(encoded == input || encoded.substr(0, encoded.find('=')) == input);
   }
 }
@@ -167,7 +167,7 @@ void checkAuthorization(std::string_view input) {
       check(!parsed.username.empty() && !parsed.password.empty());
       check(parsed.username.find(':') == std::string::npos);
       auto again = berth::auth::parseAuthorization(
-          "Basic " + berth::auth::base64Encode(parsed.username + ":" + parsed.password));
+          "Basic " + berth::base64Encode(parsed.username + ":" + parsed.password));
       check(again.kind == Kind::kBasic && again.username == parsed.username &&
             again.password == parsed.password);
     }

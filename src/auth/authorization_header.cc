@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "auth/base64.h"
+#include "common/base64.h"
 
 namespace berth::auth {
 

@@ -9,7 +9,7 @@
 #include <memory>
 #include <optional>
 
-#include "auth/base64.h"
+#include "common/base64.h"
 #include "auth/secret_hash.h"
 
 namespace berth::auth {

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "auth/base64.h"
+#include "common/base64.h"
 
 namespace berth::auth {
 namespace {

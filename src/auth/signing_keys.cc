@@ -14,7 +14,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
-#include "auth/base64.h"
+#include "common/base64.h"
 #include "common/unique_fd.h"
 
 namespace berth::auth {

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "auth/base64.h"
+#include "common/base64.h"
 
 namespace berth::auth {
 namespace {

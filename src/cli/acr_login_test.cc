@@ -10,6 +10,7 @@
 
 #include "cli/cli_app.h"
 #include "cli/http_client.h"
+#include "common/base64.h"
 #include "cli/registry_auth_files.h"
 #include "cli/test_http_server.h"
 

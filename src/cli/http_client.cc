@@ -12,6 +12,8 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
+#include "common/base64.h"
+
 namespace berth::cli {
 namespace {
 
@@ -346,37 +348,6 @@ Errc errcForHttpStatus(int status) {
     default:
       return status >= 500 ? Errc::kUnavailable : Errc::kInternal;
   }
-}
-
-std::string base64Encode(std::string_view data) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 2 < data.size(); i += 3) {
-    const auto n = (static_cast<unsigned char>(data[i]) << 16) |
-                   (static_cast<unsigned char>(data[i + 1]) << 8) |
-                   static_cast<unsigned char>(data[i + 2]);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += kAlphabet[n & 63];
-  }
-  if (i + 1 == data.size()) {
-    const auto n = static_cast<unsigned char>(data[i]) << 16;
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == data.size()) {
-    const auto n = (static_cast<unsigned char>(data[i]) << 16) |
-                   (static_cast<unsigned char>(data[i + 1]) << 8);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += '=';
-  }
-  return out;
 }
 
 std::string basicAuthorization(std::string_view user, std::string_view password) {

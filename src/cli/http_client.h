@@ -108,7 +108,6 @@ class HttpClient {
 /// The error code for an HTTP error status a server answered with.
 Errc errcForHttpStatus(int status);
 
-std::string base64Encode(std::string_view data);
 std::string basicAuthorization(std::string_view user, std::string_view password);
 std::string bearerAuthorization(std::string_view token);
 

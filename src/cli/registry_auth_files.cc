@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "cli/http_client.h"
+#include "common/base64.h"
 #include "common/unique_fd.h"
 
 namespace berth::cli {

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "auth/base64.h"
+#include "common/base64.h"
 #include "auth/identity_provider.h"
 #include "mgmt/operator_auth.h"
 
@@ -19,7 +19,7 @@ class OperatorIdentities final : public auth::IdentityProvider {
     std::string pair(username);
     pair.push_back(':');
     pair.append(password);
-    return operators_.authenticateBasic("Basic " + auth::base64Encode(pair));
+    return operators_.authenticateBasic("Basic " + base64Encode(pair));
   }
 
   Result<std::string> verifyManagementToken(std::string_view token) override {

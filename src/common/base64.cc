@@ -1,9 +1,9 @@
-#include "auth/base64.h"
+#include "common/base64.h"
 
 #include <array>
 #include <cstdint>
 
-namespace berth::auth {
+namespace berth {
 
 namespace {
 
@@ -117,4 +117,4 @@ std::optional<std::string> base64UrlDecode(std::string_view text) {
   return decodeUnpadded(text, kUrlReverse);
 }
 
-}  // namespace berth::auth
+}  // namespace berth

@@ -1,11 +1,11 @@
-#include "auth/base64.h"
+#include "common/base64.h"
 
 #include <gtest/gtest.h>
 
 #include <random>
 #include <string>
 
-namespace berth::auth {
+namespace berth {
 namespace {
 
 TEST(Base64Test, Rfc4648Vectors) {
@@ -64,4 +64,4 @@ TEST(Base64Test, RandomRoundTrip) {
 }
 
 }  // namespace
-}  // namespace berth::auth
+}  // namespace berth

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-namespace berth::auth {
+namespace berth {
 
 /// Standard alphabet with '=' padding.
 std::string base64Encode(std::string_view bytes);
@@ -23,4 +23,4 @@ std::string base64UrlEncode(std::string_view bytes);
 /// Accepts the URL-safe alphabet without padding only (JWS forbids '='); nullopt otherwise.
 std::optional<std::string> base64UrlDecode(std::string_view text);
 
-}  // namespace berth::auth
+}  // namespace berth
