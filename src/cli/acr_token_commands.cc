@@ -8,6 +8,7 @@
 #include "cli/command_table.h"
 #include "cli/profile.h"
 #include "cli/resource_view.h"
+#include "common/rfc3339.h"
 
 namespace berth::cli {
 namespace {
@@ -40,7 +41,8 @@ Result<std::string> expiryArgument(const ParsedOptions& args) {
     return formatUtc(std::chrono::system_clock::now() + std::chrono::seconds(n * kSecondsPerDay));
   }
   if (at) {
-    if (!parseRfc3339(*at)) {
+    // The server reads it with the same parser, so what passes here passes there.
+    if (!parseRfc3339(*at, "--expiration").ok()) {
       return usageError("argument --expiration: expected a UTC date-time such as "
                         "2026-12-31T00:00:00Z, got '" + *at + "'");
     }

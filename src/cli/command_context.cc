@@ -6,6 +6,8 @@
 #include <cctype>
 #include <iostream>
 
+#include "common/rfc3339.h"
+
 namespace berth::cli {
 namespace {
 
@@ -46,8 +48,9 @@ Result<const Profile*> CommandContext::profile() {
   if (!loaded->has_value() || (*loaded)->accessToken.empty()) {
     return fail(Errc::kUnauthorized, "Please run 'berth login' to set up an account.");
   }
-  if (auto expires = parseRfc3339((*loaded)->expiresOn);
-      expires && *expires <= std::chrono::system_clock::now()) {
+  if (auto expires = parseRfc3339((*loaded)->expiresOn, "expiresOn");
+      expires.ok() && *expires <= std::chrono::system_clock::to_time_t(
+                                      std::chrono::system_clock::now())) {
     return fail(Errc::kUnauthorized, "The access token expired on " + (*loaded)->expiresOn +
                                          ". Please run 'berth login' to set up an account.");
   }

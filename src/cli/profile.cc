@@ -6,9 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -96,39 +94,6 @@ Result<bool> removeProfile(const std::filesystem::path& dir) {
   if (::unlink(path.c_str()) == 0) return true;
   if (errno == ENOENT) return false;
   return fail(Errc::kInternal, "cannot remove " + path.string() + ": " + errnoText());
-}
-
-std::optional<std::chrono::system_clock::time_point> parseRfc3339(std::string_view text) {
-  std::tm tm{};
-  int consumed = 0;
-  std::string s(text);
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6) {
-    return std::nullopt;
-  }
-  std::string_view rest = text.substr(static_cast<std::size_t>(consumed));
-  if (rest.starts_with('.')) {
-    std::size_t i = 1;
-    while (i < rest.size() && rest[i] >= '0' && rest[i] <= '9') ++i;
-    rest.remove_prefix(i);
-  }
-  long offsetSeconds = 0;
-  if (rest == "Z" || rest == "z") {
-    offsetSeconds = 0;
-  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
-    int h = 0, m = 0;
-    if (std::sscanf(std::string(rest.substr(1)).c_str(), "%2d:%2d", &h, &m) != 2) {
-      return std::nullopt;
-    }
-    offsetSeconds = (rest[0] == '-' ? -1 : 1) * (h * 3600L + m * 60L);
-  } else {
-    return std::nullopt;
-  }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  time_t t = ::timegm(&tm);
-  if (t == static_cast<time_t>(-1)) return std::nullopt;
-  return std::chrono::system_clock::from_time_t(t - offsetSeconds);
 }
 
 }  // namespace berth::cli

@@ -4,7 +4,6 @@
 // $BERTH_CONFIG_DIR/profile.json (default ~/.config/berth/profile.json), readable only by its
 // owner because it holds a bearer token.
 
-#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -34,8 +33,5 @@ Result<std::optional<Profile>> loadProfile(const std::filesystem::path& dir);
 Status saveProfile(const std::filesystem::path& dir, const Profile& profile);
 /// Removes profile.json; true if there was one.
 Result<bool> removeProfile(const std::filesystem::path& dir);
-
-/// Parses an RFC 3339 UTC-or-offset timestamp ("2026-11-22T09:00:00Z", fractions allowed).
-std::optional<std::chrono::system_clock::time_point> parseRfc3339(std::string_view text);
 
 }  // namespace berth::cli

@@ -60,16 +60,5 @@ TEST(ProfileDirectory, EnvironmentThenHome) {
   EXPECT_EQ(profileDirectory("", "/home/u"), std::filesystem::path("/home/u/.config/berth"));
 }
 
-TEST(Rfc3339, ParsesZonesAndFractions) {
-  auto a = parseRfc3339("1970-01-01T00:01:00Z");
-  ASSERT_TRUE(a);
-  EXPECT_EQ(std::chrono::system_clock::to_time_t(*a), 60);
-  auto b = parseRfc3339("1970-01-01T01:00:00.123+01:00");
-  ASSERT_TRUE(b);
-  EXPECT_EQ(std::chrono::system_clock::to_time_t(*b), 0);
-  EXPECT_FALSE(parseRfc3339("yesterday"));
-  EXPECT_FALSE(parseRfc3339("1970-01-01T00:00:00"));
-}
-
 }  // namespace
 }  // namespace berth::cli
