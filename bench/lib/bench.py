@@ -35,6 +35,10 @@ GiB = 1 << 30
 MANIFEST_ACCEPT = {"Accept": seed.MANIFEST_TYPE}
 PUSH_REPO = "bench/push"
 PARTS = ("startup", "small", "listings", "blobs", "push", "pull", "huge")
+# Listings per connection in each listing run, of which the median counts: on this shared
+# 2-core VM the first listing on a fresh connection varies by several ms, more than berth's
+# whole 10-page listing takes once warm (every run's times are kept in meta.listing_runs).
+LISTING_REPEAT = 5
 
 FULL = dict(big=1 * GiB, huge=5 * GiB, chunk=10 * MiB, seconds=10, reps=3, starts=7,
             tags_small=1000, tags_big=10000, repos=10000, page=1000, conc=200,
@@ -76,6 +80,7 @@ class Bench:
         self.servers = {}
         self.ds = None
         self.ceiling_runs = {}
+        self.list_pages = None  # the compiled listing client, when listings run
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -121,6 +126,8 @@ class Bench:
                              f"  cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "
                              f"-DBERTH_TESTS=OFF && ninja -C build-bench berth")
         os.makedirs(self.scratch, exist_ok=True)
+        if "listings" in self.parts:
+            self.build_list_pages()
         c = self.cfg
         pushes = 2 * c["reps"] + 1
         need_bytes = c["big"] * (1 + pushes * len([n for n in self.names if n != "nginx"])) + \
@@ -129,6 +136,21 @@ class Bench:
         if free < need_bytes:
             raise SystemExit(f"bench: {human_size(free)} free under {self.scratch}, the run needs "
                              f"about {human_size(need_bytes)} (use --scratch elsewhere or --quick)")
+
+    def build_list_pages(self):
+        """Compiles the listing client (bench/tools/list_pages.cc) for this run."""
+        src = os.path.join(ROOT, "bench", "tools", "list_pages.cc")
+        self.list_pages = os.path.join(self.scratch, "list_pages")
+        cmd = ["g++", "-O2", "-std=c++20", "-Wall", "-Wextra", "-o", self.list_pages, src]
+        try:
+            p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               timeout=300)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            raise SystemExit(f"bench: cannot compile {src}: {e}")
+        if p.returncode != 0:
+            raise SystemExit(f"bench: compiling {src} failed ({' '.join(cmd)}):\n{p.stdout}")
+        if p.stdout.strip():
+            self.log(f"compiler warnings for {src}:\n{p.stdout.rstrip()}")
 
     def tool_versions(self):
         def out(cmd):
@@ -365,20 +387,23 @@ class Bench:
     def listings(self):
         c = self.cfg
         page = c["page"]
+        client = (f"bench/tools/list_pages (C++), one keep-alive connection, connect not timed; "
+                  f"median of {LISTING_REPEAT} listings in a row")
         m1 = self.res.metric("list_tags_big", f"tags list, {c['tags_big']} tags (n={page}, "
-                             f"follow Link)", "ms", "lower")
+                             f"follow Link)", "ms", "lower", client)
         m1b = self.res.metric("list_tags_big_one", f"tags list, {c['tags_big']} tags in one "
                               f"response (no n)", "ms", "lower",
-                              "what docker-registry 2.8 answers to every tags/list request")
+                              "what docker-registry 2.8 answers to every tags/list request; "
+                              + client)
         m2 = self.res.metric("list_catalog", f"_catalog, {c['repos']}+3 repos (n={page}, "
-                             f"follow Link)", "ms", "lower")
+                             f"follow Link)", "ms", "lower", client)
         for rep in range(c["reps"]):
             for s in self.regs():
                 self.log(f"paginated listings [{s.name}] run {rep + 1}/{c['reps']}")
 
                 def tags(s=s):
-                    dt, items, pages = httpc.list_paginated(
-                        s.base, f"/v2/{seed.REPO_TAGS_BIG}/tags/list", "tags", page)
+                    dt, items, pages = self.timed_listing(
+                        m1, s, f"/v2/{seed.REPO_TAGS_BIG}/tags/list", "tags", page)
                     if len(items) != c["tags_big"] or len(set(items)) != len(items):
                         raise httpc.HttpError(f"tags listing returned {len(items)} tags "
                                               f"({len(set(items))} distinct), expected {c['tags_big']}")
@@ -386,23 +411,17 @@ class Bench:
                     return pages
 
                 def tags_one(s=s):
-                    cl = httpc.Client(s.base)
-                    try:
-                        t0 = time.perf_counter()
-                        _, _, body = cl.request("GET", f"/v2/{seed.REPO_TAGS_BIG}/tags/list",
-                                                expect=200)
-                        items = json.loads(body).get("tags") or []
-                        dt = time.perf_counter() - t0
-                    finally:
-                        cl.close()
-                    if len(items) != c["tags_big"]:
-                        raise httpc.HttpError(f"tags/list without n returned {len(items)} tags, "
-                                              f"expected {c['tags_big']}")
+                    dt, items, pages = self.timed_listing(
+                        m1b, s, f"/v2/{seed.REPO_TAGS_BIG}/tags/list", "tags", None)
+                    if pages != 1 or len(items) != c["tags_big"] or len(set(items)) != len(items):
+                        raise httpc.HttpError(f"tags/list without n returned {pages} pages, "
+                                              f"{len(items)} tags ({len(set(items))} distinct), "
+                                              f"expected 1 page of {c['tags_big']}")
                     m1b.add(s.name, dt * 1000)
 
                 def cat(s=s):
-                    dt, items, pages = httpc.list_paginated(s.base, "/v2/_catalog", "repositories",
-                                                            page)
+                    dt, items, pages = self.timed_listing(m2, s, "/v2/_catalog", "repositories",
+                                                          page)
                     want = c["repos"] + len(seed.BENCH_REPOS) + 1  # + the push repository
                     if len(items) != len(set(items)) or len(items) < want - 1:
                         raise httpc.HttpError(f"catalog listing returned {len(items)} names "
@@ -416,6 +435,14 @@ class Bench:
                 if rep == 0:
                     self.res.meta.setdefault("listing_pages", {})[s.name] = {"tags": p1,
                                                                              "catalog": p2}
+
+    def timed_listing(self, metric, server, path, key, page):
+        """One listing run; keeps every listing's time in the JSON (meta.listing_runs)."""
+        dt, items, pages, runs = httpc.list_paginated(self.list_pages, server.base, path, key,
+                                                      page, LISTING_REPEAT)
+        self.res.meta.setdefault("listing_runs", {}).setdefault(metric.id, {}).setdefault(
+            server.name, []).append([round(x * 1000, 4) for x in runs])
+        return dt, items, pages
 
     def blob_loads(self):
         c = self.cfg

@@ -1,6 +1,7 @@
 """A small HTTP client for the registry API: keep-alive connections (http.client), uploads
 that send file bytes with sendfile(2), downloads into one reused buffer, paginated listings
-that follow the Link header, and many concurrent pulls on one event loop.
+that follow the Link header (timed ones through the C++ bench/tools/list_pages), and many
+concurrent pulls on one event loop.
 
 The same code drives every server, so client-side costs are the same for all of them.
 """
@@ -12,6 +13,8 @@ import re
 import select
 import selectors
 import socket
+import subprocess
+import tempfile
 import time
 from urllib.parse import urlsplit
 
@@ -253,14 +256,14 @@ def pull(base, path, expected_size):
 LINK_RE = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 
 
-def list_paginated(base, path, key, n):
-    """Follows Link rel=next from path?n=N to the end. Returns (seconds, items, pages)."""
+def list_items(base, path, key, n):
+    """Follows Link rel=next from path?n=N to the end with http.client; returns the items.
+    Untimed: it checks the seeded data with a client independent of list_pages."""
     c = Client(base)
     try:
         items = []
         pages = 0
         url = add_query(path, "n", n)
-        t0 = time.perf_counter()
         while url:
             _, h, body = c.request("GET", url, expect=200)
             pages += 1
@@ -273,9 +276,48 @@ def list_paginated(base, path, key, n):
                     url = path_of(m.group(1))
             if pages > 1_000_000:
                 raise HttpError(f"{path}: more than a million pages; pagination loops")
-        return time.perf_counter() - t0, items, pages
+        return items
     finally:
         c.close()
+
+
+def list_paginated(tool, base, path, key, n=None, repeat=1):
+    """Times the listing of path (?n=N; None: the server's default page) with `tool`, the
+    compiled bench/tools/list_pages.cc: one keep-alive connection, following Link rel=next to
+    the end, `repeat` times in a row (the tool checks that every run returns the same pages).
+    http.client's own per-response cost exceeds berth's, so the timed exchange runs in C++ and
+    the pages are parsed here only after the clock has stopped.
+    Returns (median seconds, items, pages, seconds of each run)."""
+    u = urlsplit(base)
+    url = path if n is None else add_query(path, "n", n)
+    with tempfile.NamedTemporaryFile(prefix="list-pages-", dir=os.path.dirname(tool)) as out:
+        try:
+            p = subprocess.run([tool, u.hostname, str(u.port), url, out.name,
+                                "--repeat", str(repeat)],
+                               capture_output=True, text=True, timeout=10 * TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise HttpError(f"list_pages {url}: no result after {10 * TIMEOUT:.0f} s")
+        if p.returncode != 0:
+            raise HttpError(p.stderr.strip() or f"list_pages {url}: exit status {p.returncode}")
+        result = json.loads(p.stdout)
+        data = out.read()
+    bodies = []
+    pos = 0
+    while pos < len(data):  # "<length>\n<body>\n" per page
+        eol = data.index(b"\n", pos)
+        length = int(data[pos:eol])
+        bodies.append(data[eol + 1:eol + 1 + length])
+        pos = eol + 1 + length + 1
+        if data[pos - 1:pos] != b"\n":
+            raise HttpError(f"list_pages {url}: page {len(bodies)} is cut short in its output")
+    if len(bodies) != result["pages"] or sum(map(len, bodies)) != result["bytes"]:
+        raise HttpError(f"list_pages {url}: wrote {len(bodies)} pages of "
+                        f"{sum(map(len, bodies))} bytes, reported {result['pages']} of "
+                        f"{result['bytes']}")
+    items = []
+    for body in bodies:
+        items.extend(json.loads(body).get(key) or [])
+    return result["seconds"], items, len(bodies), result["runs"]
 
 
 def concurrent_pulls(port, path, count, size, timeout=TIMEOUT):

@@ -169,12 +169,12 @@ def verify(base, ds, tags_small, tags_big, repos):
     finally:
         c.close()
     if tags_big:
-        _, got, _ = httpc.list_paginated(base, f"/v2/{REPO_TAGS_BIG}/tags/list", "tags",
-                                         max(1, tags_big // 10))
+        got = httpc.list_items(base, f"/v2/{REPO_TAGS_BIG}/tags/list", "tags",
+                               max(1, tags_big // 10))
         if len(got) != tags_big:
             raise httpc.HttpError(f"{base}: {REPO_TAGS_BIG} lists {len(got)} tags, "
                                   f"expected {tags_big}")
-    _, got, _ = httpc.list_paginated(base, "/v2/_catalog", "repositories", 1000)
+    got = httpc.list_items(base, "/v2/_catalog", "repositories", 1000)
     want = repos + 1 + (1 if tags_small else 0) + (1 if tags_big else 0)
     if len(got) < want:
         raise httpc.HttpError(f"{base}: catalog lists {len(got)} repositories, expected {want}")
