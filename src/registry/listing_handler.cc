@@ -9,28 +9,42 @@ namespace berth::registry {
 
 namespace {
 
-/// Tags and repository names are restricted to [A-Za-z0-9._/-] by their grammars, so they are
-/// written into JSON without escaping (the listing of 10,000 tags is a hot path).
-void appendStringArray(std::string& out, const std::vector<std::string>& items) {
-  out.push_back('[');
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    out.push_back('"');
-    out.append(items[i]);
-    out.push_back('"');
-  }
-  out.push_back(']');
-}
+/// Writes the names of a listing page as a JSON array, straight from the index. Tags and
+/// repository names are restricted to [A-Za-z0-9._/-] by their grammars, so they need no escaping.
+class NameArrayWriter {
+ public:
+  explicit NameArrayWriter(std::string& out) : out_(out) { out_.push_back('['); }
 
-void setNextLink(HandlerContext& ctx, std::string_view path, const Page& page,
-                 std::optional<std::size_t> n) {
-  if (!page.more || page.items.empty()) return;
+  void operator()(std::string_view name) {
+    if (count_++ > 0) out_.push_back(',');
+    out_.push_back('"');
+    lastAt_ = out_.size();
+    out_.append(name);
+    out_.push_back('"');
+  }
+
+  /// Closes the array; returns the last name written (for the Link header), empty if none.
+  std::string finish() {
+    std::string last = count_ > 0 ? out_.substr(lastAt_, out_.size() - lastAt_ - 1) : std::string();
+    out_.push_back(']');
+    return last;
+  }
+
+ private:
+  std::string& out_;
+  std::size_t count_ = 0;
+  std::size_t lastAt_ = 0;
+};
+
+void setNextLink(HandlerContext& ctx, std::string_view path, bool more, std::string_view last,
+                 std::size_t n) {
+  if (!more || last.empty()) return;
   std::string link = "<";
   link.append(path);
   link.append("?last=");
-  link.append(page.items.back());
+  link.append(last);
   link.append("&n=");
-  link.append(std::to_string(*n));
+  link.append(std::to_string(n));
   link.append(">; rel=\"next\"");
   ctx.response.setHeader("Link", link);
 }
@@ -52,19 +66,20 @@ Awaitable handleTags(HandlerContext& ctx) {
     ctx.error(n.error());
     co_return;
   }
-  auto page = ctx.registry.listTags(ctx.route.name, *n, ctx.request.queryParam("last").value_or(""));
-  if (!page.ok()) {
-    ctx.error(page.error());
-    co_return;
-  }
   std::string body;
-  body.reserve(32 + ctx.route.name.size() + page->items.size() * 24);
   body.append("{\"name\":\"");
   body.append(ctx.route.name);
   body.append("\",\"tags\":");
-  appendStringArray(body, page->items);
+  NameArrayWriter tags(body);
+  auto more = ctx.registry.visitTags(ctx.route.name, *n,
+                                     ctx.request.queryParam("last").value_or(""), std::ref(tags));
+  if (!more.ok()) {
+    ctx.error(more.error());
+    co_return;
+  }
+  std::string last = tags.finish();
   body.push_back('}');
-  setNextLink(ctx, "/v2/" + std::string(ctx.route.name) + "/tags/list", *page, *n);
+  if (*n) setNextLink(ctx, "/v2/" + std::string(ctx.route.name) + "/tags/list", *more, last, **n);
   ctx.response.setBody(std::move(body), "application/json");
 }
 
@@ -75,11 +90,13 @@ Awaitable handleCatalog(HandlerContext& ctx) {
     ctx.error(n.error());
     co_return;
   }
-  Page page = ctx.registry.listRepositories(*n, ctx.request.queryParam("last").value_or(""));
   std::string body = "{\"repositories\":";
-  appendStringArray(body, page.items);
+  NameArrayWriter repositories(body);
+  bool more = ctx.registry.visitRepositories(*n, ctx.request.queryParam("last").value_or(""),
+                                             std::ref(repositories));
+  std::string last = repositories.finish();
   body.push_back('}');
-  setNextLink(ctx, "/v2/_catalog", page, *n);
+  if (*n) setNextLink(ctx, "/v2/_catalog", more, last, **n);
   ctx.response.setBody(std::move(body), "application/json");
 }
 

@@ -27,15 +27,14 @@ Error blobUnknown(const Digest& digest) {
 }
 
 template <typename Items>
-Page paginate(const Items& sorted, std::optional<std::size_t> n, std::string_view last) {
-  Page page;
+bool visitPage(const Items& sorted, std::optional<std::size_t> n, std::string_view last,
+               const NameVisitor& visit) {
   auto it = last.empty() ? sorted.begin() : sorted.upper_bound(last);
-  std::size_t limit = n.value_or(static_cast<std::size_t>(-1));
-  for (; it != sorted.end() && page.items.size() < limit; ++it) {
-    page.items.push_back(it->first);
+  std::size_t left = n.value_or(static_cast<std::size_t>(-1));
+  for (; it != sorted.end() && left > 0; ++it, --left) {
+    visit(it->first);
   }
-  page.more = it != sorted.end() && n.has_value();
-  return page;
+  return it != sorted.end() && n.has_value();
 }
 
 // Finds or creates the entry of a repository-keyed map for rows that come sorted by repository
@@ -213,19 +212,20 @@ Result<std::unique_ptr<storage::BlobReader>> RegistryService::openBlob(std::stri
   return reader;
 }
 
-Result<Page> RegistryService::listTags(std::string_view repository, std::optional<std::size_t> n,
-                                       std::string_view last) const {
+Result<bool> RegistryService::visitTags(std::string_view repository, std::optional<std::size_t> n,
+                                        std::string_view last, const NameVisitor& visit) const {
   std::shared_lock lock(mu_);
   const Repo* repo = findRepo(repository);
   if (repo == nullptr) {
     return nameUnknown(repository);
   }
-  return paginate(repo->tags, n, last);
+  return visitPage(repo->tags, n, last, visit);
 }
 
-Page RegistryService::listRepositories(std::optional<std::size_t> n, std::string_view last) const {
+bool RegistryService::visitRepositories(std::optional<std::size_t> n, std::string_view last,
+                                        const NameVisitor& visit) const {
   std::shared_lock lock(mu_);
-  return paginate(repos_, n, last);
+  return visitPage(repos_, n, last, visit);
 }
 
 bool RegistryService::repositoryExists(std::string_view repository) const {

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -41,10 +42,9 @@ struct ManifestEntry {
 };
 using ManifestPtr = std::shared_ptr<const ManifestEntry>;
 
-struct Page {
-  std::vector<std::string> items;
-  bool more = false;  // another page follows the last item
-};
+/// Receives the names of one page of a listing in lexical order, while the index is read-locked:
+/// it must not call back into the service.
+using NameVisitor = std::function<void(std::string_view name)>;
 
 struct PutManifestResult {
   Digest digest;
@@ -82,10 +82,14 @@ class RegistryService {
   Result<std::uint64_t> statBlob(std::string_view repository, const Digest& digest) const;
   Result<std::unique_ptr<storage::BlobReader>> openBlob(std::string_view repository,
                                                         const Digest& digest) const;
-  /// Tags in lexical order after `last`, at most n (all when n is nullopt).
-  Result<Page> listTags(std::string_view repository, std::optional<std::size_t> n,
-                        std::string_view last) const;
-  Page listRepositories(std::optional<std::size_t> n, std::string_view last) const;
+  /// Visits the tags in lexical order after `last`, at most n (all when n is nullopt); true when
+  /// more follow. Names go straight from the index to the visitor, so that a listing of 10,000
+  /// tags copies none of them on the way to the response.
+  Result<bool> visitTags(std::string_view repository, std::optional<std::size_t> n,
+                         std::string_view last, const NameVisitor& visit) const;
+  /// The same for repository names (the catalog).
+  bool visitRepositories(std::optional<std::size_t> n, std::string_view last,
+                         const NameVisitor& visit) const;
   /// Manifests whose subject is `digest`, optionally only those of one artifactType.
   Result<std::vector<ManifestPtr>> referrers(std::string_view repository, const Digest& digest,
                                              std::string_view artifactType) const;

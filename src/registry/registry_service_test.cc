@@ -68,24 +68,44 @@ TEST_F(RegistryServiceTest, DeletingByDigestRemovesTags) {
   EXPECT_FALSE(service_->getManifest("team/app", m.str()).ok());
 }
 
+// One page of a listing, as the visitor receives it.
+struct Listed {
+  std::vector<std::string> names;
+  bool more = false;
+};
+
+NameVisitor into(Listed& listed) {
+  return [&listed](std::string_view name) { listed.names.emplace_back(name); };
+}
+
 TEST_F(RegistryServiceTest, TagsPaginateLexically) {
   for (const char* tag : {"b", "a", "d", "c", "e"}) pushImage("repo", tag, "same");
-  auto first = service_->listTags("repo", 2, "");
-  ASSERT_TRUE(first.ok());
-  EXPECT_EQ(first->items, (std::vector<std::string>{"a", "b"}));
-  EXPECT_TRUE(first->more);
-  auto rest = service_->listTags("repo", 10, "b");
-  EXPECT_EQ(rest->items, (std::vector<std::string>{"c", "d", "e"}));
-  EXPECT_FALSE(rest->more);
-  EXPECT_EQ(service_->listTags("nope", 10, "").error().code, Errc::kNameUnknown);
+  Listed first;
+  auto more = service_->visitTags("repo", 2, "", into(first));
+  ASSERT_TRUE(more.ok());
+  EXPECT_EQ(first.names, (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(*more);
+  Listed rest;
+  more = service_->visitTags("repo", 10, "b", into(rest));
+  EXPECT_EQ(rest.names, (std::vector<std::string>{"c", "d", "e"}));
+  EXPECT_FALSE(*more);
+  Listed all;
+  more = service_->visitTags("repo", std::nullopt, "", into(all));
+  EXPECT_EQ(all.names.size(), 5u);
+  EXPECT_FALSE(*more);  // without n there is never a next page
+  Listed none;
+  EXPECT_EQ(service_->visitTags("nope", 10, "", into(none)).error().code, Errc::kNameUnknown);
+  EXPECT_TRUE(none.names.empty());
 }
 
 TEST_F(RegistryServiceTest, CatalogPaginates) {
   for (const char* repo : {"a/x", "b", "a/y"}) pushImage(repo, "v", "z");
-  Page page = service_->listRepositories(2, "");
-  EXPECT_EQ(page.items, (std::vector<std::string>{"a/x", "a/y"}));
-  EXPECT_TRUE(page.more);
-  EXPECT_EQ(service_->listRepositories(2, "a/y").items, std::vector<std::string>{"b"});
+  Listed page;
+  EXPECT_TRUE(service_->visitRepositories(2, "", into(page)));
+  EXPECT_EQ(page.names, (std::vector<std::string>{"a/x", "a/y"}));
+  Listed last;
+  EXPECT_FALSE(service_->visitRepositories(2, "a/y", into(last)));
+  EXPECT_EQ(last.names, std::vector<std::string>{"b"});
 }
 
 TEST_F(RegistryServiceTest, ReferrersAreIndexedBySubjectAndFiltered) {
