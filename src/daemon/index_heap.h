@@ -17,8 +17,9 @@ namespace berth::daemon {
 
 /// Lives on the main thread while the index loads; `metadataBytes` is the size of the metadata
 /// database, whose contents the index mirrors. Best effort: it never fails, and does nothing
-/// when the data is small or the kernel declines. The destructor restores glibc's defaults, so
-/// the heap is trimmed normally afterwards.
+/// when the data is small or the kernel declines. The destructor restores the top pad, so the heap
+/// is trimmed normally afterwards, and sets the mmap and trim thresholds explicitly, since glibc
+/// stops adapting them once the pad has been set (blocks up to 1 MiB then come from the heap).
 class IndexHeapScope {
  public:
   explicit IndexHeapScope(std::uint64_t metadataBytes);
