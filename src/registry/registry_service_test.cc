@@ -68,14 +68,11 @@ TEST_F(RegistryServiceTest, DeletingByDigestRemovesTags) {
   EXPECT_FALSE(service_->getManifest("team/app", m.str()).ok());
 }
 
-// One page of a listing, as the visitor receives it.
-struct Listed {
-  std::vector<std::string> names;
-  bool more = false;
-};
+// The names of one page of a listing, as the visitor receives them.
+using Listed = std::vector<std::string>;
 
 NameVisitor into(Listed& listed) {
-  return [&listed](std::string_view name) { listed.names.emplace_back(name); };
+  return [&listed](std::string_view name) { listed.emplace_back(name); };
 }
 
 TEST_F(RegistryServiceTest, TagsPaginateLexically) {
@@ -83,29 +80,29 @@ TEST_F(RegistryServiceTest, TagsPaginateLexically) {
   Listed first;
   auto more = service_->visitTags("repo", 2, "", into(first));
   ASSERT_TRUE(more.ok());
-  EXPECT_EQ(first.names, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(first, (std::vector<std::string>{"a", "b"}));
   EXPECT_TRUE(*more);
   Listed rest;
   more = service_->visitTags("repo", 10, "b", into(rest));
-  EXPECT_EQ(rest.names, (std::vector<std::string>{"c", "d", "e"}));
+  EXPECT_EQ(rest, (std::vector<std::string>{"c", "d", "e"}));
   EXPECT_FALSE(*more);
   Listed all;
   more = service_->visitTags("repo", std::nullopt, "", into(all));
-  EXPECT_EQ(all.names.size(), 5u);
+  EXPECT_EQ(all.size(), 5u);
   EXPECT_FALSE(*more);  // without n there is never a next page
   Listed none;
   EXPECT_EQ(service_->visitTags("nope", 10, "", into(none)).error().code, Errc::kNameUnknown);
-  EXPECT_TRUE(none.names.empty());
+  EXPECT_TRUE(none.empty());
 }
 
 TEST_F(RegistryServiceTest, CatalogPaginates) {
   for (const char* repo : {"a/x", "b", "a/y"}) pushImage(repo, "v", "z");
   Listed page;
   EXPECT_TRUE(service_->visitRepositories(2, "", into(page)));
-  EXPECT_EQ(page.names, (std::vector<std::string>{"a/x", "a/y"}));
+  EXPECT_EQ(page, (std::vector<std::string>{"a/x", "a/y"}));
   Listed last;
   EXPECT_FALSE(service_->visitRepositories(2, "a/y", into(last)));
-  EXPECT_EQ(last.names, std::vector<std::string>{"b"});
+  EXPECT_EQ(last, std::vector<std::string>{"b"});
 }
 
 TEST_F(RegistryServiceTest, ReferrersAreIndexedBySubjectAndFiltered) {
