@@ -1,5 +1,6 @@
 #include "daemon/daemon.h"
 #include "daemon/index_heap.h"
+#include "daemon/startup_pages.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -414,6 +415,8 @@ Status Daemon::serve() {
   for (const auto& ep : mgmtServer.boundTlsEndpoints()) {
     announce("berth: management API on https://" + endpointText(ep));
   }
+  // Start-up is over: what it alone touched of the binary need not stay resident.
+  releaseStartupPages();
 
   // Housekeeping beside the server: token passwords that expire stop working within
   // kCredentialSweep, and scheduled garbage collection runs every gc.interval_seconds.
