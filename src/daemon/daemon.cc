@@ -320,7 +320,9 @@ Result<GcSummary> Daemon::collectGarbage(bool dryRun, std::ostream& report) {
   const GcConfig& gc = state_->config.gc;
   for (const auto& instance : state_->registries->directory().all()) {
     auto& service = *instance->service;
-    auto plan = service.planGarbage(gc.graceSeconds);
+    auto proposed = service.planGarbage(gc.graceSeconds);
+    if (!proposed.ok()) return proposed.error();
+    registry::RegistryService::GcPlan plan = std::move(*proposed);
     if (!dryRun) {
       auto applied = service.applyGarbagePlan(plan, gc.graceSeconds);
       if (!applied.ok()) return applied.error();

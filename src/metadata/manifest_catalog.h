@@ -22,9 +22,18 @@ struct ManifestRow {
   std::string artifactType;       // empty when none
   std::optional<Digest> subject;  // the manifest this one refers to (referrers API)
   std::string bytes;              // exactly as pushed
+  // References, stored with the manifest; load() leaves them empty (see loadReferences()).
   std::vector<Digest> blobRefs;   // config + layers
   std::vector<Digest> manifestRefs;  // children of an index
   std::int64_t createdUnixSeconds = 0;
+};
+
+/// What loadReferences() hands over for each manifest, in stored order (a manifest may list the
+/// same layer twice).
+struct ManifestReferences {
+  Digest manifest;
+  std::vector<Digest> blobRefs;
+  std::vector<Digest> manifestRefs;
 };
 
 /// Callbacks for load(); any may be empty. Order: all repositories, then manifests, then tags,
@@ -64,8 +73,15 @@ class ManifestCatalog {
   /// Deletes everything recorded for a registry; idempotent.
   virtual Status deleteRegistry(std::string_view registry) = 0;
 
-  /// Visits the registry's whole catalog (see CatalogVisitor for the order).
+  /// Visits the registry's whole catalog (see CatalogVisitor for the order), without the
+  /// references between manifests and blobs: the in-memory index that load() fills serves
+  /// requests, and no request needs them.
   virtual Status load(std::string_view registry, const CatalogVisitor& visitor) = 0;
+  /// Visits every manifest's references, sorted by repository (then manifest digest). Garbage
+  /// collection, their only reader, calls it with writes stopped when it must be exact.
+  virtual Status loadReferences(
+      std::string_view registry,
+      const std::function<void(std::string_view repository, ManifestReferences&& refs)>& visit) = 0;
 };
 
 }  // namespace berth::metadata

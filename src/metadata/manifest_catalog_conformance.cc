@@ -149,6 +149,34 @@ Snapshot loadSnapshot(ManifestCatalog& catalog, std::string_view registry) {
     snapshot.order += 'b';
   };
   EXPECT_TRUE(isOk(catalog.load(registry, visitor)));
+  // load() hands over no references; they come from loadReferences(), merged in here so that
+  // every test compares whole rows.
+  for (const LoadedManifest& m : snapshot.manifests) {
+    EXPECT_TRUE(m.row.blobRefs.empty() && m.row.manifestRefs.empty())
+        << "load() returned references of " << m.repository << "@" << m.row.digest.str();
+  }
+  std::string lastRepository;
+  std::size_t visited = 0;
+  EXPECT_TRUE(isOk(catalog.loadReferences(
+      registry, [&](std::string_view repository, ManifestReferences&& refs) {
+        ++visited;
+        EXPECT_LE(lastRepository, repository) << "references out of repository order";
+        lastRepository = repository;
+        auto it = std::find_if(snapshot.manifests.begin(), snapshot.manifests.end(),
+                               [&](const LoadedManifest& m) {
+                                 return m.repository == repository && m.row.digest == refs.manifest;
+                               });
+        if (it == snapshot.manifests.end()) {
+          ADD_FAILURE() << "references of a manifest load() did not return: " << repository
+                        << "@" << refs.manifest.str();
+          return;
+        }
+        EXPECT_TRUE(it->row.blobRefs.empty() && it->row.manifestRefs.empty())
+            << "references visited twice for " << repository << "@" << refs.manifest.str();
+        it->row.blobRefs = std::move(refs.blobRefs);
+        it->row.manifestRefs = std::move(refs.manifestRefs);
+      })));
+  EXPECT_EQ(visited, snapshot.manifests.size()) << "every manifest is visited once";
   return snapshot;
 }
 

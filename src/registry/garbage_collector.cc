@@ -4,18 +4,51 @@
 // nobody touched it within the grace period, so a push in flight never loses a blob it relies on.
 
 #include <deque>
+#include <map>
+#include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "registry/registry_service.h"
 
 namespace berth::registry {
 
-RegistryService::GcPlan RegistryService::planGarbage(std::int64_t graceSeconds) const {
+namespace {
+
+struct References {
+  std::vector<Digest> blobs;
+  std::vector<Digest> manifests;
+};
+/// Repository -> manifest -> what it references, as the catalog has it.
+using ReferenceMap =
+    std::map<std::string, std::unordered_map<Digest, References>, std::less<>>;
+
+}  // namespace
+
+Result<RegistryService::GcPlan> RegistryService::planGarbage(std::int64_t graceSeconds) const {
+  // Read before taking the index lock, so pulls and pushes go on meanwhile. A manifest pushed in
+  // between is in the index but not here; its blobs then look unreferenced in this plan, which
+  // only proposes: applyGarbagePlan() plans again with writes stopped, where both agree.
+  ReferenceMap references;
+  ReferenceMap::iterator at = references.end();
+  BERTH_TRY(deps_.catalog.loadReferences(
+      name_, [&](std::string_view repository, metadata::ManifestReferences&& refs) {
+        if (at == references.end() || at->first != repository) {
+          at = references.emplace_hint(references.end(), std::string(repository),
+                                       std::unordered_map<Digest, References>{});
+        }
+        at->second.insert_or_assign(std::move(refs.manifest),
+                                    References{std::move(refs.blobRefs), std::move(refs.manifestRefs)});
+      }));
+  static const std::unordered_map<Digest, References> kNone;
+
   const std::int64_t cutoff = deps_.clock.nowUnixSeconds() - graceSeconds;
   GcPlan plan;
   std::shared_lock lock(mu_);
   std::unordered_set<Digest> liveBlobs;
   for (const auto& [repoName, repo] : repos_) {
+    auto found = references.find(repoName);
+    const auto& referencesOf = found == references.end() ? kNone : found->second;
     std::unordered_set<Digest> live;
     std::deque<Digest> work;
     auto mark = [&](const Digest& d) {
@@ -28,17 +61,20 @@ RegistryService::GcPlan RegistryService::planGarbage(std::int64_t graceSeconds) 
     while (!work.empty()) {
       Digest d = work.front();
       work.pop_front();
-      const ManifestPtr& entry = repo.manifests.at(d);
-      for (const Digest& child : entry->manifestRefs) mark(child);
+      if (auto refs = referencesOf.find(d); refs != referencesOf.end()) {
+        for (const Digest& child : refs->second.manifests) mark(child);
+      }
       // Referrers (signatures, SBOMs) live as long as their subject.
-      auto refs = repo.referrers.find(d);
-      if (refs != repo.referrers.end()) {
-        for (const Digest& r : refs->second) mark(r);
+      auto referrers = repo.referrers.find(d);
+      if (referrers != repo.referrers.end()) {
+        for (const Digest& r : referrers->second) mark(r);
       }
     }
     for (const auto& [digest, entry] : repo.manifests) {
       if (live.contains(digest)) {
-        liveBlobs.insert(entry->blobRefs.begin(), entry->blobRefs.end());
+        if (auto refs = referencesOf.find(digest); refs != referencesOf.end()) {
+          liveBlobs.insert(refs->second.blobs.begin(), refs->second.blobs.end());
+        }
       } else {
         plan.manifests.emplace_back(repoName, digest);
       }
@@ -57,7 +93,9 @@ Result<RegistryService::GcPlan> RegistryService::applyGarbagePlan(const GcPlan& 
                                                                   std::int64_t graceSeconds) {
   std::lock_guard writer(writer_);
   // No write can run now; recompute so only items still garbage are removed.
-  GcPlan fresh = planGarbage(graceSeconds);
+  auto freshPlan = planGarbage(graceSeconds);
+  if (!freshPlan.ok()) return freshPlan.error();
+  const GcPlan& fresh = *freshPlan;
   std::set<std::pair<std::string, Digest>> freshManifests(fresh.manifests.begin(),
                                                           fresh.manifests.end());
   std::unordered_set<Digest> freshBlobs(fresh.blobs.begin(), fresh.blobs.end());

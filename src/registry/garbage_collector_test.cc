@@ -10,7 +10,8 @@ class GarbageCollectorTest : public RegistryFixture {
  protected:
   RegistryService::GcPlan collect() {
     auto plan = service_->planGarbage(kGrace);
-    auto applied = service_->applyGarbagePlan(plan, kGrace);
+    EXPECT_TRUE(plan.ok());
+    auto applied = service_->applyGarbagePlan(*plan, kGrace);
     EXPECT_TRUE(applied.ok());
     return *applied;
   }
@@ -53,10 +54,11 @@ TEST_F(GarbageCollectorTest, RecentlyCheckedBlobSurvivesForAPendingManifest) {
   Digest d = pushBlob("repo", "uploaded-before-manifest");
   clock_.now += 2 * kGrace;
   auto plan = service_->planGarbage(kGrace);
-  ASSERT_EQ(plan.blobs.size(), 1u);
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->blobs.size(), 1u);
   // A client HEADs the blob (it is about to push a manifest) between planning and applying.
   ASSERT_TRUE(service_->statBlob("repo", d).ok());
-  auto applied = service_->applyGarbagePlan(plan, kGrace);
+  auto applied = service_->applyGarbagePlan(*plan, kGrace);
   ASSERT_TRUE(applied.ok());
   EXPECT_TRUE(applied->blobs.empty());
   EXPECT_TRUE(service_->statBlob("repo", d).ok());

@@ -95,8 +95,6 @@ Result<std::shared_ptr<RegistryService>> RegistryService::open(std::string name,
     entry->artifactType = std::move(row.artifactType);
     entry->subject = std::move(row.subject);
     entry->bytes = std::make_shared<const std::string>(std::move(row.bytes));
-    entry->blobRefs = std::move(row.blobRefs);
-    entry->manifestRefs = std::move(row.manifestRefs);
     entry->createdUnixSeconds = row.createdUnixSeconds;
     service->insertManifestLocked(repoOf(repo), std::move(entry));
   };
@@ -321,8 +319,8 @@ Result<PutManifestResult> RegistryService::putManifest(std::string_view reposito
   row.mediaType = parsed->mediaType;
   row.artifactType = parsed->artifactType;
   row.subject = parsed->subject;
-  row.blobRefs = parsed->blobRefs;
-  row.manifestRefs = parsed->manifestRefs;
+  row.blobRefs = std::move(parsed->blobRefs);
+  row.manifestRefs = std::move(parsed->manifestRefs);
   row.createdUnixSeconds = deps_.clock.nowUnixSeconds();
   row.bytes = std::move(bytes);
   std::string tag = byDigest ? std::string() : std::string(reference);
@@ -334,8 +332,6 @@ Result<PutManifestResult> RegistryService::putManifest(std::string_view reposito
   entry->artifactType = std::move(row.artifactType);
   entry->subject = row.subject;
   entry->bytes = std::make_shared<const std::string>(std::move(row.bytes));
-  entry->blobRefs = std::move(row.blobRefs);
-  entry->manifestRefs = std::move(row.manifestRefs);
   entry->createdUnixSeconds = row.createdUnixSeconds;
   {
     std::unique_lock lock(mu_);

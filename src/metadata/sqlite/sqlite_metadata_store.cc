@@ -148,7 +148,7 @@ Status replaceRefs(Db& db, const RefTable& table, std::string_view registry,
 }
 
 // Reads a reference table in the same (repository, manifest digest) order as the manifests
-// query, so load() is a merge join: one pass over each table instead of a query per manifest.
+// query, so loadReferences() is a merge join: one pass over each table instead of a query per manifest.
 class RefCursor {
  public:
   RefCursor(StatementLease statement, std::string_view table, std::string_view registry)
@@ -312,6 +312,39 @@ Status SqliteMetadataStore::load(std::string_view registry, const CatalogVisitor
   return loadLocked(registry, visitor);
 }
 
+Status SqliteMetadataStore::loadReferences(
+    std::string_view registry,
+    const std::function<void(std::string_view repository, ManifestReferences&& refs)>& visit) {
+  std::lock_guard lock(mutex_);
+  BERTH_SQLITE_ASSIGN(transaction, Transaction::begin(db_, Transaction::Kind::kRead));
+  // The primary key's index alone answers this: no manifest bytes are read.
+  BERTH_SQLITE_ASSIGN(manifests, db_.prepare("SELECT repository, digest FROM manifests "
+                                             "WHERE registry = ?1 ORDER BY repository, digest"));
+  BERTH_TRY(manifests->bindAll(registry));
+  BERTH_SQLITE_ASSIGN(blobRefsStatement, db_.prepare(kBlobRefs.loadSql));
+  BERTH_SQLITE_ASSIGN(manifestRefsStatement, db_.prepare(kManifestRefs.loadSql));
+  RefCursor blobRefs(std::move(blobRefsStatement), kBlobRefs.name, registry);
+  RefCursor manifestRefs(std::move(manifestRefsStatement), kManifestRefs.name, registry);
+  BERTH_TRY(blobRefs.start());
+  BERTH_TRY(manifestRefs.start());
+  for (;;) {
+    BERTH_SQLITE_ASSIGN(more, manifests->step());
+    if (!more) {
+      break;
+    }
+    std::string_view repository = manifests->columnText(0);
+    std::string_view digestText = manifests->columnText(1);
+    ManifestReferences refs;
+    BERTH_SQLITE_ASSIGN(digest,
+                        readDigest(digestText, "manifests", registry, repository, {"digest", {}}));
+    refs.manifest = std::move(digest);
+    BERTH_TRY(blobRefs.collect(repository, digestText, refs.blobRefs));
+    BERTH_TRY(manifestRefs.collect(repository, digestText, refs.manifestRefs));
+    visit(repository, std::move(refs));
+  }
+  return transaction.commit();
+}
+
 Status SqliteMetadataStore::loadLocked(std::string_view registry, const CatalogVisitor& visitor) {
   // One read transaction: the four passes see the same snapshot even if another process writes.
   BERTH_SQLITE_ASSIGN(transaction, Transaction::begin(db_, Transaction::Kind::kRead));
@@ -336,12 +369,6 @@ Status SqliteMetadataStore::loadLocked(std::string_view registry, const CatalogV
                                     "subject, bytes, created_at FROM manifests "
                                     "WHERE registry = ?1 ORDER BY repository, digest"));
     BERTH_TRY(manifests->bindAll(registry));
-    BERTH_SQLITE_ASSIGN(blobRefsStatement, db_.prepare(kBlobRefs.loadSql));
-    BERTH_SQLITE_ASSIGN(manifestRefsStatement, db_.prepare(kManifestRefs.loadSql));
-    RefCursor blobRefs(std::move(blobRefsStatement), kBlobRefs.name, registry);
-    RefCursor manifestRefs(std::move(manifestRefsStatement), kManifestRefs.name, registry);
-    BERTH_TRY(blobRefs.start());
-    BERTH_TRY(manifestRefs.start());
     for (;;) {
       BERTH_SQLITE_ASSIGN(more, manifests->step());
       if (!more) {
@@ -363,8 +390,6 @@ Status SqliteMetadataStore::loadLocked(std::string_view registry, const CatalogV
       }
       row.bytes = manifests->columnBlob(5);
       row.createdUnixSeconds = manifests->columnInt64(6);
-      BERTH_TRY(blobRefs.collect(repository, digestText, row.blobRefs));
-      BERTH_TRY(manifestRefs.collect(repository, digestText, row.manifestRefs));
       visitor.manifest(repository, std::move(row));
     }
   }

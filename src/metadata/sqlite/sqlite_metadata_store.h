@@ -57,6 +57,10 @@ class SqliteMetadataStore final : public ManifestCatalog,
   /// Reads one consistent snapshot. The visitor runs under the store's lock, so it must not call
   /// back into this store.
   Status load(std::string_view registry, const CatalogVisitor& visitor) override;
+  Status loadReferences(
+      std::string_view registry,
+      const std::function<void(std::string_view repository, ManifestReferences&& refs)>& visit)
+      override;
 
   // UploadSessionStore
   Status createSession(const UploadSession& session) override;
