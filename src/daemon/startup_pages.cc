@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <iterator>
 
 namespace berth::daemon {
@@ -39,9 +42,26 @@ int collectMainProgram(dl_phdr_info* info, std::size_t /*size*/, void* out) {
   return 1;  // the main program comes first; shared libraries are not ours to drop
 }
 
+// A debugger's breakpoints are private copies of code pages; dropping the pages would drop them.
+bool beingTraced() noexcept {
+  std::FILE* status = std::fopen("/proc/self/status", "re");
+  if (status == nullptr) return false;
+  char line[256];
+  bool traced = false;
+  while (std::fgets(line, sizeof line, status) != nullptr) {
+    if (std::strncmp(line, "TracerPid:", 10) == 0) {
+      traced = std::strtol(line + 10, nullptr, 10) != 0;
+      break;
+    }
+  }
+  std::fclose(status);
+  return traced;
+}
+
 }  // namespace
 
 std::size_t releaseStartupPages() noexcept {
+  if (beingTraced()) return 0;
   Segments segments;
   segments.pageSize = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
   dl_iterate_phdr(collectMainProgram, &segments);

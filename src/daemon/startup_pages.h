@@ -12,14 +12,17 @@
 // (MADV_DONTNEED). Those pages are clean copies of the file and stay in the page cache, so
 // whatever is used again comes back with a minor fault, from memory, not from disk. Writable
 // segments, and the relocated read-only data (RELRO), are left alone: their contents differ from
-// the file.
+// the file. So are breakpoints: under a debugger (TracerPid set) nothing is released, since a
+// breakpoint is a private copy of a code page. Uprobes placed during start-up (perf probe,
+// bpftrace on a starting daemon) are such copies too and would be lost; attach them afterwards.
 
 #include <cstddef>
 
 namespace berth::daemon {
 
 /// Drops the main program's mappings of its read-only PT_LOAD segments. Best effort: returns
-/// the bytes of address range released (0 when the kernel declined or nothing qualified).
+/// the bytes of address range released (0 when traced, when the kernel declined, or when
+/// nothing qualified).
 std::size_t releaseStartupPages() noexcept;
 
 }  // namespace berth::daemon
