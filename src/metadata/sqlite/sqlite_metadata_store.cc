@@ -198,6 +198,23 @@ class RefCursor {
   bool hasRow_ = false;
 };
 
+/// Steps through a manifests query whose first two columns are (repository, digest), handing
+/// each row's repository, digest text and parsed digest to `onRow` (which returns a Status).
+template <typename OnRow>
+Status forEachManifest(sqlite::Statement& manifests, std::string_view registry, OnRow onRow) {
+  for (;;) {
+    BERTH_SQLITE_ASSIGN(more, manifests.step());
+    if (!more) {
+      return okStatus();
+    }
+    std::string_view repository = manifests.columnText(0);
+    std::string_view digestText = manifests.columnText(1);
+    BERTH_SQLITE_ASSIGN(digest,
+                        readDigest(digestText, "manifests", registry, repository, {"digest", {}}));
+    BERTH_TRY(onRow(repository, digestText, std::move(digest)));
+  }
+}
+
 }  // namespace
 
 Result<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::open(
@@ -327,21 +344,17 @@ Status SqliteMetadataStore::loadReferences(
   RefCursor manifestRefs(std::move(manifestRefsStatement), kManifestRefs.name, registry);
   BERTH_TRY(blobRefs.start());
   BERTH_TRY(manifestRefs.start());
-  for (;;) {
-    BERTH_SQLITE_ASSIGN(more, manifests->step());
-    if (!more) {
-      break;
-    }
-    std::string_view repository = manifests->columnText(0);
-    std::string_view digestText = manifests->columnText(1);
-    ManifestReferences refs;
-    BERTH_SQLITE_ASSIGN(digest,
-                        readDigest(digestText, "manifests", registry, repository, {"digest", {}}));
-    refs.manifest = std::move(digest);
-    BERTH_TRY(blobRefs.collect(repository, digestText, refs.blobRefs));
-    BERTH_TRY(manifestRefs.collect(repository, digestText, refs.manifestRefs));
-    visit(repository, std::move(refs));
-  }
+  Status walked = forEachManifest(
+      *manifests, registry,
+      [&](std::string_view repository, std::string_view digestText, Digest&& digest) -> Status {
+        ManifestReferences refs;
+        refs.manifest = std::move(digest);
+        BERTH_TRY(blobRefs.collect(repository, digestText, refs.blobRefs));
+        BERTH_TRY(manifestRefs.collect(repository, digestText, refs.manifestRefs));
+        visit(repository, std::move(refs));
+        return okStatus();
+      });
+  if (!walked.ok()) return walked;
   return transaction.commit();
 }
 
@@ -369,29 +382,25 @@ Status SqliteMetadataStore::loadLocked(std::string_view registry, const CatalogV
                                     "subject, bytes, created_at FROM manifests "
                                     "WHERE registry = ?1 ORDER BY repository, digest"));
     BERTH_TRY(manifests->bindAll(registry));
-    for (;;) {
-      BERTH_SQLITE_ASSIGN(more, manifests->step());
-      if (!more) {
-        break;
-      }
-      std::string_view repository = manifests->columnText(0);
-      std::string_view digestText = manifests->columnText(1);
-      ManifestRow row;
-      BERTH_SQLITE_ASSIGN(digest,
-                          readDigest(digestText, "manifests", registry, repository, {"digest", {}}));
-      row.digest = std::move(digest);
-      row.mediaType = manifests->columnText(2);
-      row.artifactType = manifests->columnText(3);
-      if (!manifests->columnIsNull(4)) {
-        BERTH_SQLITE_ASSIGN(subject,
-                            readDigest(manifests->columnText(4), "manifests", registry, repository,
-                                       {"subject of", digestText}));
-        row.subject = std::move(subject);
-      }
-      row.bytes = manifests->columnBlob(5);
-      row.createdUnixSeconds = manifests->columnInt64(6);
-      visitor.manifest(repository, std::move(row));
-    }
+    Status walked = forEachManifest(
+        *manifests, registry,
+        [&](std::string_view repository, std::string_view digestText, Digest&& digest) -> Status {
+          ManifestRow row;
+          row.digest = std::move(digest);
+          row.mediaType = manifests->columnText(2);
+          row.artifactType = manifests->columnText(3);
+          if (!manifests->columnIsNull(4)) {
+            BERTH_SQLITE_ASSIGN(subject,
+                                readDigest(manifests->columnText(4), "manifests", registry,
+                                           repository, {"subject of", digestText}));
+            row.subject = std::move(subject);
+          }
+          row.bytes = manifests->columnBlob(5);
+          row.createdUnixSeconds = manifests->columnInt64(6);
+          visitor.manifest(repository, std::move(row));
+          return okStatus();
+        });
+    if (!walked.ok()) return walked;
   }
 
   if (visitor.tag) {
