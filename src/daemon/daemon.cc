@@ -85,6 +85,10 @@ class DataPlaneRegistries final : public mgmt::RegistryHost {
     for (const std::string& name : removed) {
       BERTH_TRY(metadata_.deleteRegistry(name));
       BERTH_TRY(blobs_.deleteRegistry(name));
+      if (auto file = snapshotFileOf(name); !file.empty()) {
+        std::error_code ignored;  // without its token the file is never used anyway
+        std::filesystem::remove(file, ignored);
+      }
       log_.info("registry '" + name + "' deleted with its content");
     }
     return okStatus();
@@ -108,12 +112,49 @@ class DataPlaneRegistries final : public mgmt::RegistryHost {
     publishLocked();
   }
 
+  /// Writes each registry's index snapshot, for a fast next start; once nothing is served.
+  void saveSnapshots() {
+    for (const auto& instance : directory_.all()) {
+      auto& service = *instance->service;
+      auto saved = service.saveSnapshot();
+      if (!saved.ok()) {
+        log_.warn("registry '" + service.name() + "': " + saved.error().message);
+      } else if (*saved) {
+        log_.info("registry '" + service.name() + "': index snapshot written");
+      }
+    }
+  }
+
  private:
+  /// Where a registry's index snapshot lives; empty (no snapshot) for a name that is no plain
+  /// file name.
+  std::filesystem::path snapshotFileOf(const std::string& name) const {
+    if (name.empty() || name.front() == '.' || name.find('/') != std::string::npos) return {};
+    return config_.dataDir / "index" / (name + ".snapshot");
+  }
+
   Result<std::shared_ptr<registry::RegistryInstance>> openInstance(const std::string& name) {
     registry::RegistryDeps deps{blobs_, metadata_, metadata_, clock_, log_};
-    auto service =
-        registry::RegistryService::open(name, deps, registry::RegistryLimits{config_.maxManifestBytes});
-    if (!service.ok()) return service.error();
+    const registry::RegistryLimits limits{config_.maxManifestBytes};
+    const std::filesystem::path snapshotFile = snapshotFileOf(name);
+    Result<std::shared_ptr<registry::RegistryService>> service =
+        std::shared_ptr<registry::RegistryService>();
+    if (!snapshotFile.empty()) {
+      service = registry::RegistryService::openFromSnapshot(name, deps, limits, snapshotFile);
+      if (!service.ok()) return service.error();
+    }
+    if (*service == nullptr) {
+      // The whole catalog is read into the index now: give that burst huge pages.
+      std::error_code sizeError;
+      const std::uintmax_t metadataBytes =
+          std::filesystem::file_size(config_.dataDir / "metadata.db", sizeError);
+      IndexHeapScope indexHeap(sizeError ? 0 : metadataBytes);
+      service = registry::RegistryService::open(name, deps, limits, snapshotFile);
+      if (!service.ok()) return service.error();
+    }
+    log_.debug("registry '" + name + "': index " +
+               ((*service)->openedFromSnapshot() ? "mapped from " + snapshotFile.string()
+                                                 : std::string("read from the catalog")));
     auto instance = std::make_shared<registry::RegistryInstance>();
     instance->service = std::move(*service);
     instance->uploads = std::make_unique<registry::UploadService>(*instance->service);
@@ -270,10 +311,6 @@ Result<std::unique_ptr<Daemon>> Daemon::open(Config config, const Logger& log, A
   state->registries = std::make_unique<DataPlaneRegistries>(state->config, *state->blobs,
                                                             *state->metadata, state->clock,
                                                             state->log);
-  // Until open() returns: the configured and the managed registries load their indexes below.
-  std::error_code sizeError;
-  const std::uintmax_t metadataBytes = std::filesystem::file_size(dir / "metadata.db", sizeError);
-  IndexHeapScope indexHeap(sizeError ? 0 : metadataBytes);
   BERTH_TRY(state->registries->openConfigured());
 
   auto secrets = auth::SecretBox::openKeyFile(dir / "secret.key");
@@ -463,6 +500,8 @@ Status Daemon::serve() {
   mgmtServer.stop();
   server.stop();
   blocking.join();
+  // Nothing is served or written any more: the index as it stands is the catalog's.
+  state_->registries->saveSnapshots();
   return okStatus();
 }
 

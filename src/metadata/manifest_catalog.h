@@ -82,6 +82,20 @@ class ManifestCatalog {
   virtual Status loadReferences(
       std::string_view registry,
       const std::function<void(std::string_view repository, ManifestReferences&& refs)>& visit) = 0;
+
+  // ---- the index snapshot's record (registry/index_snapshot.h)
+  // A snapshot of the in-memory index may stand in for load() only while the catalog is exactly
+  // as it was when the snapshot was written. The catalog keeps the proof: a token recorded
+  // after the snapshot's file is durable, and forgotten by the store itself in the same
+  // transaction as any later write for that registry (manifests, tags, blob links, repositories,
+  // and the start of an upload session, whose blob lands in the blob store before its link).
+
+  /// The recorded token, or "" when none is recorded or the registry changed since.
+  virtual Result<std::string> indexSnapshotToken(std::string_view registry) = 0;
+  /// Records `token` (non-empty) as describing the registry's catalog as it is now.
+  virtual Status recordIndexSnapshot(std::string_view registry, std::string_view token) = 0;
+  /// Forgets the token: for changes the catalog cannot see (blobs deleted from the blob store).
+  virtual Status forgetIndexSnapshot(std::string_view registry) = 0;
 };
 
 }  // namespace berth::metadata

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -638,6 +639,72 @@ TEST_P(ManifestCatalogConformance, RegistriesAreIsolated) {
   expectSameRow(a.manifest("repo", row.digest), row);
   EXPECT_EQ(text(a.tag("repo", tag)), row.digest.str());
   EXPECT_TRUE(loadSnapshot(catalog(), kOtherRegistry).empty());
+}
+
+// ---- the index snapshot's token
+
+std::string tokenOf(ManifestCatalog& catalog, std::string_view registry) {
+  auto token = catalog.indexSnapshotToken(registry);
+  EXPECT_TRUE(isOk(token));
+  return token.ok() ? *token : "<error>";
+}
+
+TEST_P(ManifestCatalogConformance, IndexSnapshotTokenRoundTripsAndSurvivesReopen) {
+  EXPECT_EQ(tokenOf(catalog(), kRegistry), "");
+  ASSERT_TRUE(isOk(catalog().recordIndexSnapshot(kRegistry, "first")));
+  ASSERT_TRUE(isOk(catalog().recordIndexSnapshot(kRegistry, "second")));
+  EXPECT_TRUE(failsWith(catalog().recordIndexSnapshot(kRegistry, ""), Errc::kInvalidParameter));
+  reopen();
+  EXPECT_EQ(tokenOf(catalog(), kRegistry), "second");
+  EXPECT_EQ(tokenOf(catalog(), kOtherRegistry), "");
+  ASSERT_TRUE(isOk(catalog().forgetIndexSnapshot(kRegistry)));
+  ASSERT_TRUE(isOk(catalog().forgetIndexSnapshot(kRegistry)));
+  EXPECT_EQ(tokenOf(catalog(), kRegistry), "");
+}
+
+// Every write that changes what load() returns forgets the token of its registry, and only of
+// its registry; a write that changes nothing may keep it.
+TEST_P(ManifestCatalogConformance, EveryChangingWriteForgetsTheIndexSnapshotToken) {
+  const std::string tag = "latest";
+  const std::string other = "other";
+  ManifestRow row = makeManifest("token");
+  ManifestRow second = makeManifest("token/2");
+  Digest blob = digestOf("token blob");
+  ASSERT_TRUE(isOk(catalog().putManifest(kRegistry, "repo", row, &tag)));
+  ASSERT_TRUE(isOk(catalog().linkBlob(kRegistry, "repo", blob)));
+
+  struct Write {
+    const char* what;
+    std::function<Status()> run;
+  };
+  const std::vector<Write> writes = {
+      {"putManifest (new digest)", [&] { return catalog().putManifest(kRegistry, "repo", second, nullptr); }},
+      {"putManifest (moves a tag)", [&] { return catalog().putManifest(kRegistry, "repo", second, &tag); }},
+      {"putManifest (new tag)", [&] { return catalog().putManifest(kRegistry, "repo", row, &other); }},
+      {"putManifest (new repository)", [&] { return catalog().putManifest(kRegistry, "fresh", row, nullptr); }},
+      {"deleteTag", [&] { return catalog().deleteTag(kRegistry, "repo", other); }},
+      {"deleteManifest", [&] { return catalog().deleteManifest(kRegistry, "repo", second.digest); }},
+      {"linkBlob", [&] { return catalog().linkBlob(kRegistry, "linked", blob); }},
+      {"unlinkBlob", [&] { return catalog().unlinkBlob(kRegistry, "repo", blob); }},
+      {"deleteRepository", [&] { return catalog().deleteRepository(kRegistry, "fresh"); }},
+      {"deleteRegistry", [&] { return catalog().deleteRegistry(kRegistry); }},
+  };
+  for (const Write& write : writes) {
+    ASSERT_TRUE(isOk(catalog().recordIndexSnapshot(kRegistry, "mine")));
+    ASSERT_TRUE(isOk(catalog().recordIndexSnapshot(kOtherRegistry, "theirs")));
+    ASSERT_TRUE(isOk(write.run())) << write.what;
+    EXPECT_EQ(tokenOf(catalog(), kRegistry), "") << write.what;
+    EXPECT_EQ(tokenOf(catalog(), kOtherRegistry), "theirs") << write.what;
+  }
+}
+
+TEST_P(ManifestCatalogConformance, AnotherStoresWriteForgetsTheIndexSnapshotToken) {
+  ASSERT_TRUE(isOk(catalog().recordIndexSnapshot(kRegistry, "mine")));
+  auto second = openSecond();
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(tokenOf(*second, kRegistry), "mine");
+  ASSERT_TRUE(isOk(second->linkBlob(kRegistry, "repo", digestOf("from elsewhere"))));
+  EXPECT_EQ(tokenOf(catalog(), kRegistry), "");
 }
 
 TEST_P(ManifestCatalogConformance, EverythingSurvivesReopen) {

@@ -46,7 +46,8 @@ Result<RegistryService::GcPlan> RegistryService::planGarbage(std::int64_t graceS
   GcPlan plan;
   std::shared_lock lock(mu_);
   std::unordered_set<Digest> liveBlobs;
-  for (const auto& [repoName, repo] : repos_) {
+  for (const auto& [repoName, slot] : repos_) {
+    const Repo& repo = contentOf(repoName, slot);
     auto found = references.find(repoName);
     const auto& referencesOf = found == references.end() ? kNone : found->second;
     std::unordered_set<Digest> live;
@@ -92,10 +93,23 @@ Result<RegistryService::GcPlan> RegistryService::planGarbage(std::int64_t graceS
 Result<RegistryService::GcPlan> RegistryService::applyGarbagePlan(const GcPlan& proposed,
                                                                   std::int64_t graceSeconds) {
   std::lock_guard writer(writer_);
+  auto done = applyGarbagePlanLocked(proposed, graceSeconds);
+  // Half-way, the index may have dropped a blob whose catalog link or bytes are still there.
+  if (!done.ok()) snapshotUnsafe_.store(true);
+  return done;
+}
+
+Result<RegistryService::GcPlan> RegistryService::applyGarbagePlanLocked(const GcPlan& proposed,
+                                                                        std::int64_t graceSeconds) {
   // No write can run now; recompute so only items still garbage are removed.
   auto freshPlan = planGarbage(graceSeconds);
   if (!freshPlan.ok()) return freshPlan.error();
   const GcPlan& fresh = *freshPlan;
+  if (!fresh.blobs.empty()) {
+    // Deleting bytes from the blob store is a change the catalog cannot see: void the index
+    // snapshot first, so that a crash below can never leave one that names a deleted blob.
+    BERTH_TRY(deps_.catalog.forgetIndexSnapshot(name_));
+  }
   std::set<std::pair<std::string, Digest>> freshManifests(fresh.manifests.begin(),
                                                           fresh.manifests.end());
   std::unordered_set<Digest> freshBlobs(fresh.blobs.begin(), fresh.blobs.end());
@@ -120,8 +134,9 @@ Result<RegistryService::GcPlan> RegistryService::applyGarbagePlan(const GcPlan& 
       if (it == blobs_.end() || it->second.touchedUnixSeconds.load() > cutoff) continue;
       size = it->second.size;
       blobs_.erase(it);
-      for (auto& [repoName, repo] : repos_) {
-        if (repo.blobs.erase(digest) > 0) linkedIn.push_back(repoName);
+      for (const auto& [repoName, slot] : repos_) {
+        contentOf(repoName, slot);
+        if (slot.repo->blobs.erase(digest) > 0) linkedIn.push_back(repoName);
       }
     }
     for (const std::string& repoName : linkedIn) {

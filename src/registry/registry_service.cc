@@ -58,7 +58,8 @@ class SortedCursor {
     const bool last = map_.empty() || map_.rbegin()->first < repository;
     auto it = last ? map_.end() : map_.lower_bound(repository);
     if (it == map_.end() || it->first != repository) {
-      it = map_.emplace_hint(it, std::string(repository), typename RepoMap::mapped_type{});
+      it = map_.emplace_hint(it, std::piecewise_construct, std::forward_as_tuple(repository),
+                             std::forward_as_tuple());
     }
     at_ = it;
     return at_->second;
@@ -74,9 +75,40 @@ class SortedCursor {
 RegistryService::RegistryService(std::string name, RegistryDeps deps, RegistryLimits limits)
     : name_(std::move(name)), deps_(deps), limits_(limits) {}
 
+metadata::CatalogVisitor RegistryService::indexFiller(
+    const std::function<Repo*(std::string_view)>& repoOf) {
+  metadata::CatalogVisitor visitor;
+  visitor.repository = [repoOf](std::string_view repo) { repoOf(repo); };
+  visitor.manifest = [repoOf](std::string_view repo, metadata::ManifestRow&& row) {
+    Repo* into = repoOf(repo);
+    if (into == nullptr) return;
+    auto entry = std::make_shared<ManifestEntry>();
+    entry->digest = std::move(row.digest);
+    entry->mediaType = std::move(row.mediaType);
+    entry->artifactType = std::move(row.artifactType);
+    entry->subject = std::move(row.subject);
+    entry->bytes = std::make_shared<const std::string>(std::move(row.bytes));
+    entry->createdUnixSeconds = row.createdUnixSeconds;
+    insertManifestLocked(*into, std::move(entry));
+  };
+  visitor.tag = [repoOf](std::string_view repo, std::string_view tag, Digest&& digest) {
+    Repo* into = repoOf(repo);
+    if (into == nullptr) return;
+    // Tags arrive in order: with the end as hint each insert is a constant-time append.
+    into->tags.insert_or_assign(into->tags.end(), std::string(tag), std::move(digest));
+  };
+  visitor.blobLink = [repoOf](std::string_view repo, Digest&& digest) {
+    Repo* into = repoOf(repo);
+    if (into != nullptr) into->blobs.insert(std::move(digest));
+  };
+  return visitor;
+}
+
 Result<std::shared_ptr<RegistryService>> RegistryService::open(std::string name, RegistryDeps deps,
-                                                               RegistryLimits limits) {
+                                                               RegistryLimits limits,
+                                                               std::filesystem::path snapshotFile) {
   auto service = std::make_shared<RegistryService>(std::move(name), deps, limits);
+  service->snapshotFile_ = std::move(snapshotFile);
   const std::int64_t now = deps.clock.nowUnixSeconds();
   Status blobs = deps.blobs.listBlobs(service->name_, [&](const storage::BlobEntry& e) {
     auto& meta = service->blobs_[e.digest];
@@ -86,41 +118,26 @@ Result<std::shared_ptr<RegistryService>> RegistryService::open(std::string name,
   });
   BERTH_TRY(blobs);
   SortedCursor repoOf(service->repos_);
-  metadata::CatalogVisitor visitor;
-  visitor.repository = [&](std::string_view repo) { repoOf(repo); };
-  visitor.manifest = [&](std::string_view repo, metadata::ManifestRow&& row) {
-    auto entry = std::make_shared<ManifestEntry>();
-    entry->digest = std::move(row.digest);
-    entry->mediaType = std::move(row.mediaType);
-    entry->artifactType = std::move(row.artifactType);
-    entry->subject = std::move(row.subject);
-    entry->bytes = std::make_shared<const std::string>(std::move(row.bytes));
-    entry->createdUnixSeconds = row.createdUnixSeconds;
-    service->insertManifestLocked(repoOf(repo), std::move(entry));
-  };
-  visitor.tag = [&](std::string_view repo, std::string_view tag, Digest&& digest) {
-    auto& tags = repoOf(repo).tags;
-    // Tags arrive in order too: with the end as hint each insert is a constant-time append.
-    tags.insert_or_assign(tags.end(), std::string(tag), std::move(digest));
-  };
-  visitor.blobLink = [&](std::string_view repo, Digest&& digest) {
-    repoOf(repo).blobs.insert(std::move(digest));
-  };
-  BERTH_TRY(deps.catalog.load(service->name_, visitor));
+  BERTH_TRY(deps.catalog.load(
+      service->name_,
+      service->indexFiller([&](std::string_view repo) { return repoOf(repo).repo.get(); })));
   return service;
 }
 
 const RegistryService::Repo* RegistryService::findRepo(std::string_view repository) const {
   auto it = repos_.find(repository);
-  return it == repos_.end() ? nullptr : &it->second;
+  return it == repos_.end() ? nullptr : &contentOf(it->first, it->second);
 }
 
 RegistryService::Repo& RegistryService::repoFor(std::string_view repository) {
   auto it = repos_.find(repository);
   if (it == repos_.end()) {
-    it = repos_.emplace(std::string(repository), Repo{}).first;
+    it = repos_.emplace(std::piecewise_construct, std::forward_as_tuple(repository),
+                        std::forward_as_tuple())
+             .first;
   }
-  return it->second;
+  contentOf(it->first, it->second);
+  return *it->second.repo;
 }
 
 void RegistryService::insertManifestLocked(Repo& repo, ManifestPtr entry) {

@@ -36,18 +36,35 @@ class RegistryFixture : public ::testing::Test {
   }
 
   /// Simulates a daemon restart: drops every in-memory structure and rebuilds from disk.
-  void reopen() {
+  void reopen() { reopenAs(false); }
+  /// A restart as the daemon does it: from the index snapshot when the catalog vouches for it,
+  /// from the catalog otherwise. True when the snapshot was used.
+  bool reopenFromSnapshot() { return reopenAs(true); }
+  std::filesystem::path snapshotFile() const { return dir_ / "index" / "testreg.snapshot"; }
+
+  bool reopenAs(bool trySnapshot) {
     uploads_.reset();
     service_.reset();
     metadata_.reset();
     blobs_.reset();
     blobs_ = std::move(*storage::FsBlobStore::open(dir_));
     metadata_ = std::move(*metadata::SqliteMetadataStore::open(dir_ / "metadata.db"));
-    auto service = RegistryService::open("testreg", RegistryDeps{*blobs_, *metadata_, *metadata_, clock_, log_},
-                                         RegistryLimits{});
-    ASSERT_TRUE(service.ok()) << service.error().message;
+    RegistryDeps deps{*blobs_, *metadata_, *metadata_, clock_, log_};
+    if (trySnapshot) {
+      auto mapped = RegistryService::openFromSnapshot("testreg", deps, RegistryLimits{}, snapshotFile());
+      EXPECT_TRUE(mapped.ok()) << mapped.error().message;
+      if (mapped.ok() && *mapped) {
+        service_ = *mapped;
+        uploads_ = std::make_unique<UploadService>(*service_);
+        return true;
+      }
+    }
+    auto service = RegistryService::open("testreg", deps, RegistryLimits{}, snapshotFile());
+    EXPECT_TRUE(service.ok()) << service.error().message;
+    if (!service.ok()) return false;
     service_ = *service;
     uploads_ = std::make_unique<UploadService>(*service_);
+    return false;
   }
 
   Digest pushBlob(std::string_view repo, std::string_view bytes) {

@@ -321,6 +321,7 @@ Status SqliteMetadataStore::deleteRegistry(std::string_view registry) {
   BERTH_SQLITE_ASSIGN(transaction, Transaction::begin(db_, Transaction::Kind::kWrite));
   BERTH_TRY(db_.run("DELETE FROM repositories WHERE registry = ?1", registry));
   BERTH_TRY(db_.run("DELETE FROM upload_sessions WHERE registry = ?1", registry));
+  BERTH_TRY(db_.run("DELETE FROM index_snapshots WHERE registry = ?1", registry));
   return transaction.commit();
 }
 
@@ -437,6 +438,36 @@ Status SqliteMetadataStore::loadLocked(std::string_view registry, const CatalogV
   }
 
   return transaction.commit();
+}
+
+// ---- index snapshot record (the schema's triggers forget it on every write)
+
+Result<std::string> SqliteMetadataStore::indexSnapshotToken(std::string_view registry) {
+  std::lock_guard lock(mutex_);
+  BERTH_SQLITE_ASSIGN(statement,
+                      db_.prepare("SELECT token FROM index_snapshots WHERE registry = ?1"));
+  BERTH_TRY(statement->bindAll(registry));
+  BERTH_SQLITE_ASSIGN(row, statement->step());
+  if (!row) {
+    return std::string();
+  }
+  return std::string(statement->columnText(0));
+}
+
+Status SqliteMetadataStore::recordIndexSnapshot(std::string_view registry, std::string_view token) {
+  if (token.empty()) {
+    return fail(Errc::kInvalidParameter, "an index snapshot token must not be empty");
+  }
+  std::lock_guard lock(mutex_);
+  return db_.run(
+      "INSERT INTO index_snapshots (registry, token) VALUES (?1, ?2) "
+      "ON CONFLICT (registry) DO UPDATE SET token = excluded.token",
+      registry, token);
+}
+
+Status SqliteMetadataStore::forgetIndexSnapshot(std::string_view registry) {
+  std::lock_guard lock(mutex_);
+  return db_.run("DELETE FROM index_snapshots WHERE registry = ?1", registry);
 }
 
 // ---- UploadSessionStore

@@ -61,6 +61,9 @@ class SqliteMetadataStore final : public ManifestCatalog,
       std::string_view registry,
       const std::function<void(std::string_view repository, ManifestReferences&& refs)>& visit)
       override;
+  Result<std::string> indexSnapshotToken(std::string_view registry) override;
+  Status recordIndexSnapshot(std::string_view registry, std::string_view token) override;
+  Status forgetIndexSnapshot(std::string_view registry) override;
 
   // UploadSessionStore
   Status createSession(const UploadSession& session) override;

@@ -284,6 +284,22 @@ TEST_F(SqliteMetadataStoreTest, DeleteRegistryAlsoForgetsItsUploadSessions) {
   EXPECT_TRUE(store->getSession("theirs").ok());
 }
 
+// An upload's blob reaches the blob store before its link is recorded, so a crash in between
+// leaves a blob only a full load finds: starting the session must already void the snapshot.
+TEST_F(SqliteMetadataStoreTest, StartingAnUploadForgetsTheIndexSnapshotToken) {
+  auto store = openStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->recordIndexSnapshot(kRegistry, "mine").ok());
+  ASSERT_TRUE(store->recordIndexSnapshot("beta.registry.test", "theirs").ok());
+  ASSERT_TRUE(store->createSession({"up", std::string(kRegistry), "repo", 1}).ok());
+  EXPECT_EQ(*store->indexSnapshotToken(kRegistry), "");
+  EXPECT_EQ(*store->indexSnapshotToken("beta.registry.test"), "theirs");
+  // Ending a session changes nothing the index holds.
+  ASSERT_TRUE(store->recordIndexSnapshot(kRegistry, "again").ok());
+  ASSERT_TRUE(store->removeSession("up").ok());
+  EXPECT_EQ(*store->indexSnapshotToken(kRegistry), "again");
+}
+
 TEST_F(SqliteMetadataStoreTest, ListSessionsVisitorMayCallBackIntoTheStore) {
   auto store = openStore();
   ASSERT_NE(store, nullptr);

@@ -123,6 +123,48 @@ CREATE TABLE IF NOT EXISTS credentials (
 CREATE INDEX IF NOT EXISTS credentials_by_owner ON credentials (kind, owner);
 )sql";
 
+// Version 3: the record of the index snapshot (registry/index_snapshot.h). A daemon that stops
+// cleanly writes its in-memory index to a file and records the file's token here; the next start
+// maps that file instead of reading every row, but only while the token is still here. The
+// triggers make every write that could change what the index holds forget the token in the same
+// transaction, whoever writes (this daemon, an offline `berth gc`, a tool with a SQL shell): an
+// index snapshot can never be used over a catalog that moved on. An upload session counts too,
+// since its blob reaches the blob store before the link is recorded. References change only with
+// their manifest row, and a cascade reaches the tables below, so they need no trigger of their own.
+constexpr const char* kSchemaV3 = R"sql(
+CREATE TABLE IF NOT EXISTS index_snapshots (
+  registry TEXT NOT NULL PRIMARY KEY,
+  token    TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TRIGGER IF NOT EXISTS repositories_insert_forgets_snapshot AFTER INSERT ON repositories
+BEGIN DELETE FROM index_snapshots WHERE registry = NEW.registry; END;
+CREATE TRIGGER IF NOT EXISTS repositories_delete_forgets_snapshot AFTER DELETE ON repositories
+BEGIN DELETE FROM index_snapshots WHERE registry = OLD.registry; END;
+
+CREATE TRIGGER IF NOT EXISTS manifests_insert_forgets_snapshot AFTER INSERT ON manifests
+BEGIN DELETE FROM index_snapshots WHERE registry = NEW.registry; END;
+CREATE TRIGGER IF NOT EXISTS manifests_update_forgets_snapshot AFTER UPDATE ON manifests
+BEGIN DELETE FROM index_snapshots WHERE registry IN (OLD.registry, NEW.registry); END;
+CREATE TRIGGER IF NOT EXISTS manifests_delete_forgets_snapshot AFTER DELETE ON manifests
+BEGIN DELETE FROM index_snapshots WHERE registry = OLD.registry; END;
+
+CREATE TRIGGER IF NOT EXISTS tags_insert_forgets_snapshot AFTER INSERT ON tags
+BEGIN DELETE FROM index_snapshots WHERE registry = NEW.registry; END;
+CREATE TRIGGER IF NOT EXISTS tags_update_forgets_snapshot AFTER UPDATE ON tags
+BEGIN DELETE FROM index_snapshots WHERE registry IN (OLD.registry, NEW.registry); END;
+CREATE TRIGGER IF NOT EXISTS tags_delete_forgets_snapshot AFTER DELETE ON tags
+BEGIN DELETE FROM index_snapshots WHERE registry = OLD.registry; END;
+
+CREATE TRIGGER IF NOT EXISTS blob_links_insert_forgets_snapshot AFTER INSERT ON blob_links
+BEGIN DELETE FROM index_snapshots WHERE registry = NEW.registry; END;
+CREATE TRIGGER IF NOT EXISTS blob_links_delete_forgets_snapshot AFTER DELETE ON blob_links
+BEGIN DELETE FROM index_snapshots WHERE registry = OLD.registry; END;
+
+CREATE TRIGGER IF NOT EXISTS upload_sessions_insert_forgets_snapshot AFTER INSERT ON upload_sessions
+BEGIN DELETE FROM index_snapshots WHERE registry = NEW.registry; END;
+)sql";
+
 struct Migration {
   int toVersion;
   const char* sql;
@@ -132,6 +174,7 @@ struct Migration {
 constexpr std::array kMigrations{
     Migration{1, kSchemaV1},
     Migration{2, kSchemaV2},
+    Migration{3, kSchemaV3},
 };
 static_assert(kMigrations.size() == kSchemaVersion, "one migration step per schema version");
 

@@ -10,7 +10,7 @@ namespace berth::metadata::sqlite {
 
 /// The version this build reads and writes. Add a step to the table in sqlite_schema.cc and bump
 /// this together; never edit a released step, because existing files have already run it.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 /// Brings the database up to kSchemaVersion; a no-op when it is already there. Fails with
 /// kInternal when the file was written by a newer berth (its schema is unknown to this one).
