@@ -46,8 +46,9 @@ Result<RegistryService::GcPlan> RegistryService::planGarbage(std::int64_t graceS
   GcPlan plan;
   std::shared_lock lock(mu_);
   std::unordered_set<Digest> liveBlobs;
-  for (const auto& [repoName, slot] : repos_) {
-    const Repo& repo = contentOf(repoName, slot);
+  forEachRepository("", [&](const RepoRef& ref) {
+    const std::string_view repoName = ref.name;
+    const Repo& repo = contentOf(ref);
     auto found = references.find(repoName);
     const auto& referencesOf = found == references.end() ? kNone : found->second;
     std::unordered_set<Digest> live;
@@ -80,7 +81,8 @@ Result<RegistryService::GcPlan> RegistryService::planGarbage(std::int64_t graceS
         plan.manifests.emplace_back(repoName, digest);
       }
     }
-  }
+    return true;
+  });
   for (const auto& [digest, meta] : blobs_) {
     if (!liveBlobs.contains(digest) && meta.touchedUnixSeconds.load() <= cutoff) {
       plan.blobs.push_back(digest);
@@ -134,10 +136,13 @@ Result<RegistryService::GcPlan> RegistryService::applyGarbagePlanLocked(const Gc
       if (it == blobs_.end() || it->second.touchedUnixSeconds.load() > cutoff) continue;
       size = it->second.size;
       blobs_.erase(it);
-      for (const auto& [repoName, slot] : repos_) {
-        contentOf(repoName, slot);
-        if (slot.repo->blobs.erase(digest) > 0) linkedIn.push_back(repoName);
-      }
+      forEachRepository("", [&](const RepoRef& ref) {
+        // Exclusive lock held: the content may change here.
+        if (const_cast<Repo&>(contentOf(ref)).blobs.erase(digest) > 0) {
+          linkedIn.emplace_back(ref.name);
+        }
+        return true;
+      });
     }
     for (const std::string& repoName : linkedIn) {
       BERTH_TRY(deps_.catalog.unlinkBlob(name_, repoName, digest));

@@ -134,6 +134,7 @@ IndexSnapshotWriter::IndexSnapshotWriter(IndexSnapshotWriter&& other) noexcept
       buffer_(std::move(other.buffer_)),
       written_(other.written_),
       directory_(std::move(other.directory_)),
+      names_(std::move(other.names_)),
       blobs_(std::move(other.blobs_)),
       lastName_(std::move(other.lastName_)),
       repositories_(other.repositories_),
@@ -168,7 +169,7 @@ Status IndexSnapshotWriter::addRepository(std::string_view name, std::string_vie
     return makeError(Errc::kInternal, "index snapshot: repositories out of order at '" +
                                           std::string(name) + "'");
   }
-  snapshot::encodeDirectoryEntry(directory_, name, written_, section.size());
+  snapshot::encodeDirectoryEntry(directory_, names_, name, written_, section.size());
   BERTH_TRY(append(section));
   lastName_ = name;
   ++repositories_;
@@ -185,6 +186,9 @@ Status IndexSnapshotWriter::commit() {
   header.directoryOffset = written_;
   header.directoryBytes = directory_.size();
   BERTH_TRY(append(directory_));
+  header.namesOffset = written_;
+  header.namesBytes = names_.size();
+  BERTH_TRY(append(names_));
   header.blobsOffset = written_;
   header.blobsBytes = blobs_.size();
   BERTH_TRY(append(blobs_));

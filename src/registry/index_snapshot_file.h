@@ -33,7 +33,8 @@ class IndexSnapshotFile {
   std::string_view bytes() const noexcept { return bytes_; }
   const snapshot::Header& header() const noexcept { return header_; }
   const std::filesystem::path& path() const noexcept { return path_; }
-  /// Lets the kernel drop the pages of the directory and blob table, read once at start.
+  /// Lets the kernel drop the pages of the tables, checked once at start; lookups fault back in
+  /// only the pages they read.
   void releaseTables() const noexcept;
 
   IndexSnapshotFile(std::filesystem::path path, std::string_view bytes, snapshot::Header header)
@@ -45,8 +46,8 @@ class IndexSnapshotFile {
   snapshot::Header header_;
 };
 
-/// Writes a snapshot: sections first (streamed through a buffer), then the directory and the
-/// blob table, then the header. Nothing is visible under the final name until commit() returns
+/// Writes a snapshot: sections first (streamed through a buffer), then the directory, the name
+/// pool and the blob table, then the header. Nothing is visible under the final name until commit() returns
 /// OK; a writer destroyed before that removes its temporary file.
 class IndexSnapshotWriter {
  public:
@@ -72,7 +73,7 @@ class IndexSnapshotWriter {
   std::string token_;
   std::string buffer_;
   std::uint64_t written_ = 0;  // bytes in the file or in buffer_
-  std::string directory_, blobs_;
+  std::string directory_, names_, blobs_;
   std::string lastName_;
   std::uint64_t repositories_ = 0, blobCount_ = 0;
   bool committed_ = false;

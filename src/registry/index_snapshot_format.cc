@@ -91,8 +91,8 @@ std::string encodeHeader(const Header& header) {
   put<std::uint32_t>(out, kFormatVersion);
   put<std::uint32_t>(out, 0);  // reserved
   for (std::uint64_t field : {header.fileBytes, header.directoryOffset, header.directoryBytes,
-                              header.blobsOffset, header.blobsBytes, header.repositoryCount,
-                              header.blobCount}) {
+                              header.namesOffset, header.namesBytes, header.blobsOffset,
+                              header.blobsBytes, header.repositoryCount, header.blobCount}) {
     put<std::uint64_t>(out, field);
   }
   std::string token = header.token.substr(0, kTokenBytes);
@@ -115,9 +115,10 @@ Result<Header> decodeHeader(std::string_view file) {
   }
   BERTH_TRY(in.get(reserved, "header"));
   Header header;
-  for (std::uint64_t* field : {&header.fileBytes, &header.directoryOffset, &header.directoryBytes,
-                               &header.blobsOffset, &header.blobsBytes, &header.repositoryCount,
-                               &header.blobCount}) {
+  for (std::uint64_t* field :
+       {&header.fileBytes, &header.directoryOffset, &header.directoryBytes, &header.namesOffset,
+        &header.namesBytes, &header.blobsOffset, &header.blobsBytes, &header.repositoryCount,
+        &header.blobCount}) {
     BERTH_TRY(in.get(*field, "header"));
   }
   std::string_view token = file.substr(kHeaderBytes - kTokenBytes, kTokenBytes);
@@ -131,6 +132,7 @@ Result<Header> decodeHeader(std::string_view file) {
     return offset >= kHeaderBytes && offset <= file.size() && bytes <= file.size() - offset;
   };
   if (!inside(header.directoryOffset, header.directoryBytes) ||
+      !inside(header.namesOffset, header.namesBytes) ||
       !inside(header.blobsOffset, header.blobsBytes)) {
     return damaged("table bounds in the header", 0);
   }
@@ -219,11 +221,13 @@ Status decodeRepository(std::string_view section, std::string_view repository,
   return okStatus();
 }
 
-void encodeDirectoryEntry(std::string& table, std::string_view repository, std::uint64_t offset,
-                          std::uint64_t length) {
-  putText<std::uint16_t>(table, repository);
-  put<std::uint64_t>(table, offset);
-  put<std::uint64_t>(table, length);
+void encodeDirectoryEntry(std::string& records, std::string& names, std::string_view repository,
+                          std::uint64_t offset, std::uint64_t length) {
+  put<std::uint32_t>(records, static_cast<std::uint32_t>(names.size()));
+  put<std::uint32_t>(records, static_cast<std::uint32_t>(repository.size()));
+  put<std::uint64_t>(records, offset);
+  put<std::uint64_t>(records, length);
+  names.append(repository);
 }
 
 void encodeBlobEntry(std::string& table, const Digest& digest, std::uint64_t size) {
@@ -231,33 +235,79 @@ void encodeBlobEntry(std::string& table, const Digest& digest, std::uint64_t siz
   put<std::uint64_t>(table, size);
 }
 
-Status decodeDirectory(std::string_view file, const Header& header,
-                       const std::function<void(std::string_view repository,
-                                                std::string_view section)>& visit) {
-  Reader in(file.substr(header.directoryOffset, header.directoryBytes), header.directoryOffset);
-  constexpr std::size_t kMinEntry = 2 + 1 + 8 + 8;
-  BERTH_TRY(checkCount(header.repositoryCount, kMinEntry, header.directoryBytes,
-                       "repository count", 0));
+Directory::Record Directory::record(std::size_t i) const noexcept {
+  const char* at = records_.data() + i * kDirectoryRecordBytes;
+  Record r{};
+  std::memcpy(&r.nameOffset, at, 4);
+  std::memcpy(&r.nameLength, at + 4, 4);
+  std::memcpy(&r.sectionOffset, at + 8, 8);
+  std::memcpy(&r.sectionLength, at + 16, 8);
+  return r;
+}
+
+std::string_view Directory::name(std::size_t i) const noexcept {
+  const Record r = record(i);
+  return names_.substr(r.nameOffset, r.nameLength);
+}
+
+std::string_view Directory::section(std::size_t i) const noexcept {
+  const Record r = record(i);
+  return file_.substr(r.sectionOffset, r.sectionLength);
+}
+
+std::size_t Directory::lowerBound(std::string_view name) const noexcept {
+  std::size_t low = 0, high = count_;
+  while (low < high) {
+    const std::size_t mid = low + (high - low) / 2;
+    if (this->name(mid) < name) {
+      low = mid + 1;
+    } else {
+      high = mid;
+    }
+  }
+  return low;
+}
+
+std::size_t Directory::upperBound(std::string_view name) const noexcept {
+  const std::size_t at = lowerBound(name);
+  return at < count_ && this->name(at) == name ? at + 1 : at;
+}
+
+std::size_t Directory::find(std::string_view name) const noexcept {
+  const std::size_t at = lowerBound(name);
+  return at < count_ && this->name(at) == name ? at : count_;
+}
+
+Result<Directory> Directory::open(std::string_view file, const Header& header) {
+  if (header.directoryBytes % kDirectoryRecordBytes != 0 ||
+      header.repositoryCount != header.directoryBytes / kDirectoryRecordBytes) {
+    return damaged("directory size for " + std::to_string(header.repositoryCount) +
+                       " repositories",
+                   header.directoryOffset);
+  }
+  Directory directory;
+  directory.file_ = file;
+  directory.records_ = file.substr(header.directoryOffset, header.directoryBytes);
+  directory.names_ = file.substr(header.namesOffset, header.namesBytes);
+  directory.count_ = header.repositoryCount;
   std::string_view previous;
-  for (std::uint64_t i = 0; i < header.repositoryCount; ++i) {
-    std::string_view name;
-    std::uint64_t offset = 0, length = 0;
-    BERTH_TRY(in.text<std::uint16_t>(name, "repository name"));
-    if (name.empty() || name.size() > kMaxNameBytes || (i > 0 && name <= previous)) {
-      return damaged("repository name (empty, too long or out of order)", in.offset());
+  for (std::size_t i = 0; i < directory.count_; ++i) {
+    const Record r = directory.record(i);
+    const std::size_t at = header.directoryOffset + i * kDirectoryRecordBytes;
+    if (r.nameLength == 0 || r.nameLength > kMaxNameBytes || r.nameOffset > header.namesBytes ||
+        r.nameLength > header.namesBytes - r.nameOffset) {
+      return damaged("repository name bounds", at);
     }
-    BERTH_TRY(in.get(offset, "section offset"));
-    BERTH_TRY(in.get(length, "section length"));
+    const std::string_view name = directory.name(i);
+    if (i > 0 && name <= previous) return damaged("repository names out of order", at);
     // Sections live between the header and the directory.
-    if (offset < kHeaderBytes || offset > header.directoryOffset ||
-        length > header.directoryOffset - offset) {
-      return damaged("section bounds of repository '" + std::string(name) + "'", in.offset());
+    if (r.sectionOffset < kHeaderBytes || r.sectionOffset > header.directoryOffset ||
+        r.sectionLength > header.directoryOffset - r.sectionOffset) {
+      return damaged("section bounds of repository '" + std::string(name) + "'", at);
     }
-    visit(name, file.substr(offset, length));
     previous = name;
   }
-  if (!in.done()) return damaged("bytes after the directory", in.offset());
-  return okStatus();
+  return directory;
 }
 
 Status decodeBlobs(std::string_view file, const Header& header,

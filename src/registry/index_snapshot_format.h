@@ -5,13 +5,16 @@
 // it can be fuzzed).
 //
 // Layout, integers little-endian:
-//   header       magic, version, the sizes and offsets below, repository and blob counts, token
+//   header       magic, version, the offsets and sizes of the tables below, counts, token
 //   sections     one per repository: its manifests, tags and blob links (RepositoryEncoder)
-//   directory    per repository in strictly ascending name order: name, section offset, length
+//   directory    one fixed-size record per repository, in strictly ascending name order: where
+//                its name lies in the name pool and where its section lies
+//   names        the repository names, back to back
 //   blobs        per blob of the registry: digest, size
-// A start reads only the header, the directory and the blob table; a repository's section is
-// decoded the first time a request needs it. Sections are position-independent, so a snapshot
-// written over one that was mapped copies the sections nobody decoded byte for byte.
+// A start checks the directory in one pass and reads the blob table, and allocates nothing per
+// repository: names are found by binary search in the mapped file, and a repository's section
+// is decoded the first time a request needs it. Sections are position-independent, so a
+// snapshot written over one that was mapped copies the sections nobody decoded byte for byte.
 // Everything is bounds-checked: a damaged file yields kInternal naming what is wrong, never a
 // read outside the file.
 
@@ -31,12 +34,16 @@ inline constexpr std::string_view kMagic{"BERTHIX\n", 8};
 inline constexpr std::uint32_t kFormatVersion = 1;
 /// A token is 32 characters (16 random bytes in hex), stored in the header and in the catalog.
 inline constexpr std::size_t kTokenBytes = 32;
-inline constexpr std::size_t kHeaderBytes = 8 + 4 + 4 + 7 * 8 + kTokenBytes;
+inline constexpr std::size_t kHeaderBytes = 8 + 4 + 4 + 9 * 8 + kTokenBytes;
+/// A directory record: name offset and length (u32 each), section offset and length (u64 each).
+inline constexpr std::size_t kDirectoryRecordBytes = 24;
 
 struct Header {
   std::uint64_t fileBytes = 0;
   std::uint64_t directoryOffset = 0;
   std::uint64_t directoryBytes = 0;
+  std::uint64_t namesOffset = 0;
+  std::uint64_t namesBytes = 0;
   std::uint64_t blobsOffset = 0;
   std::uint64_t blobsBytes = 0;
   std::uint64_t repositoryCount = 0;
@@ -45,8 +52,8 @@ struct Header {
 };
 
 std::string encodeHeader(const Header& header);
-/// Checks magic, version, that the file is as long as the header says and that the directory
-/// and blob table lie inside it after the header.
+/// Checks magic, version, that the file is as long as the header says and that the tables lie
+/// inside it after the header.
 Result<Header> decodeHeader(std::string_view file);
 
 /// Builds one repository's section.
@@ -70,16 +77,41 @@ class RepositoryEncoder {
 Status decodeRepository(std::string_view section, std::string_view repository,
                         const metadata::CatalogVisitor& visitor);
 
-/// Appends one directory entry / one blob entry to a table being built.
-void encodeDirectoryEntry(std::string& table, std::string_view repository, std::uint64_t offset,
-                          std::uint64_t length);
+/// Appends one repository to a directory and name pool being built.
+void encodeDirectoryEntry(std::string& records, std::string& names, std::string_view repository,
+                          std::uint64_t offset, std::uint64_t length);
 void encodeBlobEntry(std::string& table, const Digest& digest, std::uint64_t size);
 
-/// Visits the directory: names strictly ascending, each section inside the file between the
-/// header and the directory.
-Status decodeDirectory(std::string_view file, const Header& header,
-                       const std::function<void(std::string_view repository,
-                                                std::string_view section)>& visit);
+/// The repository directory of a mapped file, read in place.
+class Directory {
+ public:
+  Directory() = default;
+  /// Checks every record once: names non-empty, inside the pool and strictly ascending; sections
+  /// between the header and the directory. Reads the file; allocates nothing.
+  static Result<Directory> open(std::string_view file, const Header& header);
+
+  std::size_t size() const noexcept { return count_; }
+  std::string_view name(std::size_t i) const noexcept;
+  std::string_view section(std::size_t i) const noexcept;
+  /// The first repository whose name is not less than / greater than `name`.
+  std::size_t lowerBound(std::string_view name) const noexcept;
+  std::size_t upperBound(std::string_view name) const noexcept;
+  /// The repository called `name`, or size() when there is none.
+  std::size_t find(std::string_view name) const noexcept;
+
+ private:
+  struct Record {
+    std::uint32_t nameOffset, nameLength;
+    std::uint64_t sectionOffset, sectionLength;
+  };
+  Record record(std::size_t i) const noexcept;
+
+  std::string_view file_;
+  std::string_view records_;
+  std::string_view names_;
+  std::size_t count_ = 0;
+};
+
 Status decodeBlobs(std::string_view file, const Header& header,
                    const std::function<void(Digest&& digest, std::uint64_t size)>& visit);
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -109,6 +110,8 @@ Header sampleHeader() {
   header.fileBytes = kHeaderBytes + 40;
   header.directoryOffset = kHeaderBytes + 10;
   header.directoryBytes = 20;
+  header.namesOffset = kHeaderBytes + 30;
+  header.namesBytes = 0;
   header.blobsOffset = kHeaderBytes + 30;
   header.blobsBytes = 10;
   header.repositoryCount = 1;
@@ -147,41 +150,52 @@ TEST(IndexSnapshotFormat, HeaderRoundTripsAndChecksTheFile) {
   EXPECT_FALSE(decodeHeader("").ok());
 }
 
-/// A whole file: header, the given sections, a directory and a blob table.
+/// A whole file: header, the given sections, a directory, its names and a blob table.
 std::string buildFile(const std::vector<std::pair<std::string, std::string>>& repositories,
                       Header* headerOut = nullptr) {
   std::string body;
-  std::string directory;
+  std::string records, names;
   for (const auto& [name, section] : repositories) {
-    encodeDirectoryEntry(directory, name, kHeaderBytes + body.size(), section.size());
+    encodeDirectoryEntry(records, names, name, kHeaderBytes + body.size(), section.size());
     body += section;
   }
   std::string blobs;
   encodeBlobEntry(blobs, digestOf("layer"), 12345);
   Header header;
   header.directoryOffset = kHeaderBytes + body.size();
-  header.directoryBytes = directory.size();
-  header.blobsOffset = header.directoryOffset + directory.size();
+  header.directoryBytes = records.size();
+  header.namesOffset = header.directoryOffset + records.size();
+  header.namesBytes = names.size();
+  header.blobsOffset = header.namesOffset + names.size();
   header.blobsBytes = blobs.size();
   header.fileBytes = header.blobsOffset + blobs.size();
   header.repositoryCount = repositories.size();
   header.blobCount = 1;
   header.token = "t";
   if (headerOut != nullptr) *headerOut = header;
-  return encodeHeader(header) + body + directory + blobs;
+  return encodeHeader(header) + body + records + names + blobs;
 }
 
-TEST(IndexSnapshotFormat, DirectoryAndBlobTableRoundTrip) {
-  const std::string file = buildFile({{"a", sampleSection()}, {"b/c", RepositoryEncoder().finish()}});
+TEST(IndexSnapshotFormat, DirectoryIsSearchedInPlace) {
+  const std::string empty = RepositoryEncoder().finish();
+  const std::string file =
+      buildFile({{"a", sampleSection()}, {"b/c", empty}, {"b/d", empty}, {"z", empty}});
   auto header = decodeHeader(file);
   ASSERT_TRUE(header.ok()) << header.error().message;
-  std::vector<std::string> names;
-  ASSERT_TRUE(decodeDirectory(file, *header, [&](std::string_view name, std::string_view section) {
-                names.emplace_back(name);
-                Decoded out;
-                EXPECT_TRUE(decode(section, out).ok()) << name;
-              }).ok());
-  EXPECT_EQ(names, (std::vector<std::string>{"a", "b/c"}));
+  auto directory = Directory::open(file, *header);
+  ASSERT_TRUE(directory.ok()) << directory.error().message;
+  ASSERT_EQ(directory->size(), 4u);
+  EXPECT_EQ(directory->name(1), "b/c");
+  EXPECT_EQ(directory->find("b/d"), 2u);
+  EXPECT_EQ(directory->find("b"), 4u) << "absent: size()";
+  EXPECT_EQ(directory->find(""), 4u);
+  EXPECT_EQ(directory->lowerBound("b"), 1u);
+  EXPECT_EQ(directory->upperBound("b/c"), 2u);
+  EXPECT_EQ(directory->upperBound("zz"), 4u);
+  Decoded out;
+  EXPECT_TRUE(decode(directory->section(0), out).ok());
+  EXPECT_EQ(out.manifests.size(), 2u);
+  EXPECT_EQ(directory->section(3), empty);
   std::vector<std::pair<std::string, std::uint64_t>> blobs;
   ASSERT_TRUE(decodeBlobs(file, *header, [&](Digest&& digest, std::uint64_t size) {
                 blobs.emplace_back(digest.str(), size);
@@ -191,43 +205,61 @@ TEST(IndexSnapshotFormat, DirectoryAndBlobTableRoundTrip) {
   EXPECT_EQ(blobs[0].second, 12345u);
 }
 
+TEST(IndexSnapshotFormat, AnEmptyDirectoryFindsNothing) {
+  const std::string file = buildFile({});
+  auto header = decodeHeader(file);
+  ASSERT_TRUE(header.ok());
+  auto directory = Directory::open(file, *header);
+  ASSERT_TRUE(directory.ok());
+  EXPECT_EQ(directory->find("a"), 0u);
+  EXPECT_EQ(directory->lowerBound("a"), 0u);
+}
+
 TEST(IndexSnapshotFormat, DirectoryNamesMustAscend) {
   const std::string empty = RepositoryEncoder().finish();
   for (const auto& names : {std::vector<std::string>{"b", "a"}, std::vector<std::string>{"a", "a"}}) {
     const std::string file = buildFile({{names[0], empty}, {names[1], empty}});
     auto header = decodeHeader(file);
     ASSERT_TRUE(header.ok());
-    Status status = decodeDirectory(file, *header, [](std::string_view, std::string_view) {});
-    ASSERT_FALSE(status.ok());
-    EXPECT_NE(status.error().message.find("out of order"), std::string::npos);
+    auto directory = Directory::open(file, *header);
+    ASSERT_FALSE(directory.ok());
+    EXPECT_NE(directory.error().message.find("out of order"), std::string::npos);
   }
 }
 
-TEST(IndexSnapshotFormat, ASectionOutsideItsAreaIsRefused) {
-  std::string directory;
-  encodeDirectoryEntry(directory, "a", kHeaderBytes, 1000);  // runs into the directory
+TEST(IndexSnapshotFormat, ASectionOrANameOutsideItsAreaIsRefused) {
   Header header;
-  header.directoryOffset = kHeaderBytes + 12;
-  header.directoryBytes = directory.size();
-  header.blobsOffset = header.directoryOffset + directory.size();
-  header.fileBytes = header.blobsOffset;
-  header.repositoryCount = 1;
-  const std::string file = encodeHeader(header) + RepositoryEncoder().finish() + directory;
-  auto decoded = decodeHeader(file);
-  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
-  Status status = decodeDirectory(file, *decoded, [](std::string_view, std::string_view) {});
-  ASSERT_FALSE(status.ok());
-  EXPECT_NE(status.error().message.find("section bounds"), std::string::npos);
+  const std::string file = buildFile({{"a", RepositoryEncoder().finish()}}, &header);
+  auto damage = [&](std::size_t recordByte, std::uint64_t value, std::size_t width) {
+    std::string bad = file;
+    std::memcpy(bad.data() + header.directoryOffset + recordByte, &value, width);
+    return Directory::open(bad, header);
+  };
+  EXPECT_TRUE(damage(16, 12, 8).ok()) << "the section's own length";
+  auto longSection = damage(16, 1000, 8);  // runs into the directory
+  ASSERT_FALSE(longSection.ok());
+  EXPECT_NE(longSection.error().message.find("section bounds"), std::string::npos);
+  EXPECT_FALSE(damage(8, 3, 8).ok()) << "section inside the header";
+  auto longName = damage(4, 2, 4);  // the pool holds one byte
+  ASSERT_FALSE(longName.ok());
+  EXPECT_NE(longName.error().message.find("name bounds"), std::string::npos);
+  EXPECT_FALSE(damage(4, 0, 4).ok()) << "empty name";
+  EXPECT_FALSE(damage(0, 5, 4).ok()) << "name offset past the pool";
 }
 
-TEST(IndexSnapshotFormat, CountsBeyondTheTableAreRefusedBeforeAnythingIsRead) {
+TEST(IndexSnapshotFormat, CountsThatDoNotMatchTheirTableAreRefused) {
   Header header;
   std::string file = buildFile({{"a", RepositoryEncoder().finish()}}, &header);
-  header.repositoryCount = 1'000'000'000;
-  header.blobCount = 1'000'000'000;
+  Header tooMany = header;
+  tooMany.repositoryCount = 1'000'000'000'000;
+  EXPECT_FALSE(Directory::open(file, tooMany).ok());
+  Header ragged = header;
+  ragged.directoryBytes -= 1;
+  EXPECT_FALSE(Directory::open(file, ragged).ok());
+  Header blobs = header;
+  blobs.blobCount = 1'000'000'000;
   std::size_t calls = 0;
-  EXPECT_FALSE(decodeDirectory(file, header, [&](std::string_view, std::string_view) { ++calls; }).ok());
-  EXPECT_FALSE(decodeBlobs(file, header, [&](Digest&&, std::uint64_t) { ++calls; }).ok());
+  EXPECT_FALSE(decodeBlobs(file, blobs, [&](Digest&&, std::uint64_t) { ++calls; }).ok());
   EXPECT_EQ(calls, 0u);
 }
 

@@ -120,24 +120,49 @@ Result<std::shared_ptr<RegistryService>> RegistryService::open(std::string name,
   SortedCursor repoOf(service->repos_);
   BERTH_TRY(deps.catalog.load(
       service->name_,
-      service->indexFiller([&](std::string_view repo) { return repoOf(repo).repo.get(); })));
+      service->indexFiller([&](std::string_view repo) { return &repoOf(repo); })));
   return service;
 }
 
 const RegistryService::Repo* RegistryService::findRepo(std::string_view repository) const {
-  auto it = repos_.find(repository);
-  return it == repos_.end() ? nullptr : &contentOf(it->first, it->second);
+  if (auto it = repos_.find(repository); it != repos_.end()) return &it->second;
+  if (base_ == nullptr) return nullptr;
+  const std::size_t i = base_->directory.find(repository);
+  return i == base_->directory.size() ? nullptr : &snapshotRepo(i);
 }
 
 RegistryService::Repo& RegistryService::repoFor(std::string_view repository) {
-  auto it = repos_.find(repository);
-  if (it == repos_.end()) {
-    it = repos_.emplace(std::piecewise_construct, std::forward_as_tuple(repository),
-                        std::forward_as_tuple())
-             .first;
+  if (const Repo* found = findRepo(repository)) {
+    return const_cast<Repo&>(*found);  // the caller holds mu_ exclusively
   }
-  contentOf(it->first, it->second);
-  return *it->second.repo;
+  return repos_.emplace(std::piecewise_construct, std::forward_as_tuple(repository),
+                        std::forward_as_tuple())
+      .first->second;
+}
+
+void RegistryService::forEachRepository(std::string_view after,
+                                        const std::function<bool(const RepoRef&)>& visit) const {
+  auto overlay = after.empty() ? repos_.begin() : repos_.upper_bound(after);
+  std::size_t base = 0, baseEnd = 0;
+  if (base_ != nullptr) {
+    baseEnd = base_->directory.size();
+    base = after.empty() ? 0 : base_->directory.upperBound(after);
+  }
+  // A merge of two sorted sequences whose names never coincide (see repos_).
+  while (overlay != repos_.end() || base < baseEnd) {
+    const bool takeBase = base < baseEnd && (overlay == repos_.end() ||
+                                              base_->directory.name(base) < overlay->first);
+    RepoRef ref;
+    if (takeBase) {
+      ref.name = base_->directory.name(base);
+      ref.baseIndex = base++;
+    } else {
+      ref.name = overlay->first;
+      ref.overlay = &overlay->second;
+      ++overlay;
+    }
+    if (!visit(ref)) return;
+  }
 }
 
 void RegistryService::insertManifestLocked(Repo& repo, ManifestPtr entry) {
@@ -240,7 +265,18 @@ Result<bool> RegistryService::visitTags(std::string_view repository, std::option
 bool RegistryService::visitRepositories(std::optional<std::size_t> n, std::string_view last,
                                         const NameVisitor& visit) const {
   std::shared_lock lock(mu_);
-  return visitPage(repos_, n, last, visit);
+  std::size_t left = n.value_or(static_cast<std::size_t>(-1));
+  bool more = false;
+  forEachRepository(last, [&](const RepoRef& ref) {
+    if (left == 0) {
+      more = true;
+      return false;
+    }
+    visit(ref.name);
+    --left;
+    return true;
+  });
+  return more && n.has_value();
 }
 
 bool RegistryService::repositoryExists(std::string_view repository) const {

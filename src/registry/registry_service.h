@@ -89,7 +89,7 @@ class RegistryService {
   /// safe while serving, but writes wait for it).
   Result<bool> saveSnapshot();
   /// True when the index came from a snapshot (openFromSnapshot).
-  bool openedFromSnapshot() const noexcept { return snapshot_ != nullptr; }
+  bool openedFromSnapshot() const noexcept { return base_ != nullptr; }
 
   const std::string& name() const noexcept { return name_; }
   const RegistryLimits& limits() const noexcept { return limits_; }
@@ -160,23 +160,37 @@ class RegistryService {
   /// A repository of the index. Opened from a snapshot, its content stays encoded in the mapped
   /// file until first used: decoding then fills `repo` exactly once, also under the shared lock
   /// (readers of other repositories do not wait for it).
-  /// The content lives in its own allocation, made when it is decoded: a start from a snapshot
-  /// then allocates one small node per repository (measured: 3 MiB of fresh heap and its page
-  /// faults were most of that start with the content inline).
-  struct RepoSlot {
-    RepoSlot() : repo(std::make_unique<Repo>()) {}
-    explicit RepoSlot(std::string_view section) : encoded(section) {}
-
-    mutable std::unique_ptr<Repo> repo;  // null until decoded
-    std::string_view encoded;  // the section in snapshot_; empty data() when not from a snapshot
-    mutable std::once_flag decodeOnce;
-    mutable std::atomic<bool> decoded{false};
+  /// The repositories of the snapshot the index was opened from. They stay in the mapped file
+  /// (found by binary search in its directory) until a request first needs one; then its section
+  /// is decoded, once, into a Repo of its own. A start from a snapshot thus allocates nothing per
+  /// repository: on this VM each fresh 4 KiB page costs ~17 us to fault in, and one small node
+  /// per repository was most of such a start.
+  struct SnapshotRepos {
+    std::shared_ptr<const IndexSnapshotFile> file;
+    snapshot::Directory directory;
+    std::unique_ptr<std::atomic<Repo*>[]> decoded;  // per directory entry; null until decoded
+    std::mutex decodeMutex;                         // serializes decoding; guards `owned`
+    std::vector<std::unique_ptr<Repo>> owned;
+  };
+  /// One repository during an ordered walk: `overlay` is set for one of repos_, otherwise it is
+  /// entry `baseIndex` of the snapshot's directory (decoded or not).
+  struct RepoRef {
+    std::string_view name;
+    const Repo* overlay = nullptr;
+    std::size_t baseIndex = 0;
   };
 
   const Repo* findRepo(std::string_view repository) const;
   Repo& repoFor(std::string_view repository);
-  const Repo& contentOf(std::string_view repository, const RepoSlot& slot) const;
-  void decodeSlot(std::string_view repository, const RepoSlot& slot) const;
+  /// Entry i of the snapshot's directory, decoded on first use.
+  Repo& snapshotRepo(std::size_t i) const;
+  const Repo& contentOf(const RepoRef& ref) const {
+    return ref.overlay != nullptr ? *ref.overlay : snapshotRepo(ref.baseIndex);
+  }
+  /// Visits repositories in name order, starting after `after` (from the first when empty),
+  /// until `visit` returns false; both the snapshot's and those in repos_. Caller holds mu_.
+  void forEachRepository(std::string_view after,
+                         const std::function<bool(const RepoRef&)>& visit) const;
   /// Callbacks that put what ManifestCatalog::load() (or a snapshot section) visits into the
   /// index; `repoOf` names the Repo for a row's repository, or null to skip the row.
   static metadata::CatalogVisitor indexFiller(const std::function<Repo*(std::string_view)>& repoOf);
@@ -190,12 +204,13 @@ class RegistryService {
   RegistryLimits limits_;
   std::mutex writer_;             // serializes durable writes and their index updates
   mutable std::shared_mutex mu_;  // guards the index below
-  std::map<std::string, RepoSlot, std::less<>> repos_;
+  // Repositories read from the catalog or created since the start; never one that base_ has.
+  std::map<std::string, Repo, std::less<>> repos_;
   std::unordered_map<Digest, BlobMeta> blobs_;
   std::filesystem::path snapshotFile_;
-  // The snapshot this index was opened from (kept mapped while sections may still be decoded)
-  // and its token; empty when opened from the catalog.
-  std::shared_ptr<const IndexSnapshotFile> snapshot_;
+  // The snapshot this index was opened from, kept mapped while sections may still be decoded,
+  // and its token; null and empty when opened from the catalog.
+  std::unique_ptr<SnapshotRepos> base_;
   std::string snapshotToken_;
   // Set when a garbage collection failed half-way: the index may then hold less than the
   // catalog, and must not be written as a snapshot.

@@ -46,48 +46,45 @@ Result<bool> RegistryService::mapSnapshot() {
     meta.touchedUnixSeconds.store(now, std::memory_order_relaxed);
   });
   if (!blobs.ok()) return unusable(snapshotFile_.string() + ": " + blobs.error().message);
-  Status directory = snapshot::decodeDirectory(
-      bytes, header, [&](std::string_view repository, std::string_view section) {
-        repos_.emplace_hint(repos_.end(), std::piecewise_construct,
-                            std::forward_as_tuple(repository), std::forward_as_tuple(section));
-      });
+  auto directory = snapshot::Directory::open(bytes, header);
   if (!directory.ok()) return unusable(snapshotFile_.string() + ": " + directory.error().message);
   (*file)->releaseTables();
-  snapshot_ = std::move(*file);
+  base_ = std::make_unique<SnapshotRepos>();
+  base_->decoded = std::make_unique<std::atomic<Repo*>[]>(directory->size());
+  base_->directory = *directory;
+  base_->file = std::move(*file);
   snapshotToken_ = std::move(*token);
   return true;
 }
 
-const RegistryService::Repo& RegistryService::contentOf(std::string_view repository,
-                                                        const RepoSlot& slot) const {
-  if (slot.encoded.data() != nullptr) {
-    std::call_once(slot.decodeOnce, [&] { decodeSlot(repository, slot); });
-  }
-  return *slot.repo;
-}
-
-void RegistryService::decodeSlot(std::string_view repository, const RepoSlot& slot) const {
-  slot.repo = std::make_unique<Repo>();
-  Repo* into = slot.repo.get();
-  Status decoded = snapshot::decodeRepository(
-      slot.encoded, repository, indexFiller([into](std::string_view) { return into; }));
+RegistryService::Repo& RegistryService::snapshotRepo(std::size_t i) const {
+  SnapshotRepos& base = *base_;
+  if (Repo* repo = base.decoded[i].load(std::memory_order_acquire)) return *repo;
+  std::lock_guard lock(base.decodeMutex);
+  if (Repo* repo = base.decoded[i].load(std::memory_order_relaxed)) return *repo;
+  const std::string_view repository = base.directory.name(i);
+  auto repo = std::make_unique<Repo>();
+  Repo* into = repo.get();
+  Status decoded = snapshot::decodeRepository(base.directory.section(i), repository,
+                                              indexFiller([into](std::string_view) { return into; }));
   if (!decoded.ok()) {
     // The catalog still has this repository as the snapshot had it (nothing wrote to it since,
     // or it would have been decoded first), so read it from there, once, and say so.
-    deps_.log.warn("registry '" + name_ + "': index snapshot " + snapshot_->path().string() +
+    deps_.log.warn("registry '" + name_ + "': index snapshot " + base.file->path().string() +
                    ": repository '" + std::string(repository) + "': " + decoded.error().message +
                    "; reading it from the catalog (delete the file if this repeats)");
-    *slot.repo = Repo{};
-    Status loaded = deps_.catalog.load(
-        name_, indexFiller([&](std::string_view repo) {
-          return repo == repository ? into : nullptr;
-        }));
+    *into = Repo{};
+    Status loaded = deps_.catalog.load(name_, indexFiller([&](std::string_view name) {
+                                         return name == repository ? into : nullptr;
+                                       }));
     if (!loaded.ok()) {
       deps_.log.error("registry '" + name_ + "': repository '" + std::string(repository) +
                       "' cannot be read from the catalog either: " + loaded.error().message);
     }
   }
-  slot.decoded.store(true, std::memory_order_release);
+  base.owned.push_back(std::move(repo));
+  base.decoded[i].store(into, std::memory_order_release);
+  return *into;
 }
 
 Result<bool> RegistryService::saveSnapshot() {
@@ -111,21 +108,26 @@ Result<bool> RegistryService::saveSnapshot() {
   {
     std::shared_lock lock(mu_);
     snapshot::RepositoryEncoder encoder;
-    for (const auto& [name, slot] : repos_) {
-      if (slot.encoded.data() != nullptr && !slot.decoded.load(std::memory_order_acquire)) {
+    Status written = okStatus();
+    forEachRepository("", [&](const RepoRef& ref) {
+      const Repo* repo = ref.overlay != nullptr
+                             ? ref.overlay
+                             : base_->decoded[ref.baseIndex].load(std::memory_order_acquire);
+      if (repo == nullptr) {
         // Never decoded, so never changed: its section is still exact.
-        BERTH_TRY(out->addRepository(name, slot.encoded));
-        continue;
+        written = out->addRepository(ref.name, base_->directory.section(ref.baseIndex));
+        return written.ok();
       }
-      const Repo& repo = *slot.repo;
-      for (const auto& [digest, entry] : repo.manifests) {
+      for (const auto& [digest, entry] : repo->manifests) {
         encoder.addManifest(digest, entry->mediaType, entry->artifactType, entry->subject,
                             entry->createdUnixSeconds, *entry->bytes);
       }
-      for (const auto& [tag, digest] : repo.tags) encoder.addTag(tag, digest);
-      for (const Digest& digest : repo.blobs) encoder.addBlobLink(digest);
-      BERTH_TRY(out->addRepository(name, encoder.finish()));
-    }
+      for (const auto& [tag, digest] : repo->tags) encoder.addTag(tag, digest);
+      for (const Digest& digest : repo->blobs) encoder.addBlobLink(digest);
+      written = out->addRepository(ref.name, encoder.finish());
+      return written.ok();
+    });
+    BERTH_TRY(written);
     for (const auto& [digest, meta] : blobs_) out->addBlob(digest, meta.size);
   }
   BERTH_TRY(out->commit());
