@@ -205,6 +205,13 @@ class Berth(Server):
         self.binary = binary
         self.data = os.path.join(workdir, "data")
 
+    def forget_index_snapshot(self):
+        """Removes the index snapshot a clean stop wrote, so the next start reads the catalog as
+        after a crash (the daemon logs that the recorded snapshot is missing)."""
+        path = os.path.join(self.data, "index", "default.snapshot")
+        if os.path.exists(path):
+            os.remove(path)
+
     def command(self):
         # The reference registry and nginx run without auth; so does berth's configured registry,
         # to compare like with like (docs/performance.md measures the authenticated path apart).

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <condition_variable>
+#include <future>
 #include <map>
 #include <cstring>
 #include <mutex>
@@ -301,6 +302,15 @@ Result<std::unique_ptr<Daemon>> Daemon::open(Config config, const Logger& log, A
     if (!lock.ok()) return lock.error();
     state->lock = std::move(*lock);
   }
+  // Loading the token signing keys is mostly OpenSSL's one-time set-up of its decoders and
+  // providers (~3.5 ms measured, a third of a start): it runs on a thread of its own while this
+  // one opens the stores, and is joined below before anything needs the keys.
+  std::future<Result<auth::SigningKeySet>> signingKeys;
+  if (access == Access::kExclusive) {
+    signingKeys = std::async(std::launch::async, [keysDir = dir / "keys"] {
+      return auth::SigningKeySet::openDirectory(keysDir);
+    });
+  }
   auto blobs = storage::FsBlobStore::open(dir);
   if (!blobs.ok()) return blobs.error();
   state->blobs = std::move(*blobs);
@@ -331,7 +341,7 @@ Result<std::unique_ptr<Daemon>> Daemon::open(Config config, const Logger& log, A
   state->operators = std::make_unique<mgmt::OperatorAuth>(*state->metadata, state->clock);
   if (access == Access::kExclusive) {
     BERTH_TRY(state->controlPlane->publishStoredRegistries());
-    auto keys = auth::SigningKeySet::openDirectory(dir / "keys");
+    auto keys = signingKeys.get();
     if (!keys.ok()) return keys.error();
     state->signingKeys = std::make_unique<auth::SigningKeySet>(std::move(*keys));
     state->identities = std::make_unique<OperatorIdentities>(*state->operators);
