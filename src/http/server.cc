@@ -55,17 +55,33 @@ template <>
 asio::awaitable<bool> Session<PlainStream>::writeFileResponse(std::string_view head, FileBody& file) {
   beast::error_code ec;
   tcp().expires_after(limits_.idleTimeout);
-  co_await asio::async_write(stream_, asio::buffer(head.data(), head.size()),
-                             asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) {
-    co_return false;
-  }
   auto& sock = tcp().socket();
   if (!sock.native_non_blocking()) {
     sock.native_non_blocking(true, ec);
   }
   const int out = sock.native_handle();
   const int in = file.reader->fileDescriptor();
+  // With file bytes to follow, the header is sent with MSG_MORE, so the kernel puts it in one
+  // segment with the first bytes of the file (what nginx does with TCP_CORK) instead of sending
+  // it alone; the client then wakes once per response, not twice. sendfile() of the last slice
+  // ends without MSG_MORE, which pushes everything out.
+  const int headFlags = MSG_NOSIGNAL | (file.length > 0 && in >= 0 ? MSG_MORE : 0);
+  for (std::string_view pending = head; !pending.empty();) {
+    const ssize_t n = ::send(out, pending.data(), pending.size(), headFlags);
+    if (n > 0) {
+      pending.remove_prefix(static_cast<std::size_t>(n));
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      co_await sock.async_wait(tcp::socket::wait_write,
+                               asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        co_return false;
+      }
+    } else {
+      co_return false;
+    }
+  }
   off_t offset = static_cast<off_t>(file.offset);
   std::uint64_t remaining = file.length;
   if (in < 0) {
