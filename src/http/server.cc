@@ -61,13 +61,22 @@ asio::awaitable<bool> Session<PlainStream>::writeFileResponse(std::string_view h
   }
   const int out = sock.native_handle();
   const int in = file.reader->fileDescriptor();
-  // With file bytes to follow, the header is sent with MSG_MORE, so the kernel puts it in one
-  // segment with the first bytes of the file (what nginx does with TCP_CORK) instead of sending
-  // it alone; the client then wakes once per response, not twice. sendfile() of the last slice
-  // ends without MSG_MORE, which pushes everything out.
-  const int headFlags = MSG_NOSIGNAL | (file.length > 0 && in >= 0 ? MSG_MORE : 0);
-  for (std::string_view pending = head; !pending.empty();) {
-    const ssize_t n = ::send(out, pending.data(), pending.size(), headFlags);
+  // When the whole body goes out in one sendfile() call, the header is sent with MSG_MORE, so the
+  // kernel puts it in one segment with the first bytes of the file (nginx corks for the same
+  // reason) instead of sending it alone, and the client wakes once per response, not twice; the
+  // end of that sendfile() pushes everything out. Measured with wrk, 1 MiB GETs at 64
+  // connections: 2,260 -> 3,080 req/s. Larger bodies send the header on its own: with MSG_MORE, 200
+  // concurrent pulls of 10 MiB took 980 ms instead of 700 (docs/performance.md).
+  const bool oneSlice = in >= 0 && file.length > 0 && file.length <= kSendfileSlice;
+  if (!oneSlice) {
+    co_await asio::async_write(stream_, asio::buffer(head.data(), head.size()),
+                               asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      co_return false;
+    }
+  }
+  for (std::string_view pending = oneSlice ? head : std::string_view(); !pending.empty();) {
+    const ssize_t n = ::send(out, pending.data(), pending.size(), MSG_NOSIGNAL | MSG_MORE);
     if (n > 0) {
       pending.remove_prefix(static_cast<std::size_t>(n));
     } else if (n < 0 && errno == EINTR) {
