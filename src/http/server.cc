@@ -65,8 +65,8 @@ asio::awaitable<bool> Session<PlainStream>::writeFileResponse(std::string_view h
   // kernel puts it in one segment with the first bytes of the file (nginx corks for the same
   // reason) instead of sending it alone, and the client wakes once per response, not twice; the
   // end of that sendfile() pushes everything out. Measured with wrk, 1 MiB GETs at 64
-  // connections: 2,260 -> 3,080 req/s. Larger bodies send the header on its own: with MSG_MORE, 200
-  // concurrent pulls of 10 MiB took 980 ms instead of 700 (docs/performance.md).
+  // connections: 2,225 -> 3,000 req/s. Larger bodies send the header on its own: with MSG_MORE,
+  // 200 concurrent pulls of 10 MiB took 979 ms instead of 703 (docs/performance.md).
   const bool oneSlice = in >= 0 && file.length > 0 && file.length <= kSendfileSlice;
   if (!oneSlice) {
     co_await asio::async_write(stream_, asio::buffer(head.data(), head.size()),
