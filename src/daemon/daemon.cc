@@ -304,8 +304,7 @@ Result<std::unique_ptr<Daemon>> Daemon::open(Config config, const Logger& log, A
   }
   // Loading the token signing keys is mostly OpenSSL's one-time set-up of its decoders and
   // providers (~3.5 ms measured, the largest single item of a start): it runs on a thread of its
-  // own while this
-  // one opens the stores, and is joined below before anything needs the keys.
+  // own while this one opens the stores, and is joined below before anything needs the keys.
   std::future<Result<auth::SigningKeySet>> signingKeys;
   if (access == Access::kExclusive) {
     signingKeys = std::async(std::launch::async, [keysDir = dir / "keys"] {
