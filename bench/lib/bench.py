@@ -270,6 +270,9 @@ class Bench:
         an extra first start (which creates the data directory) is not counted. before_start
         runs before every start, with the server stopped."""
         total = count + (1 if drop_first else 0)
+        # Seeding and the data files leave hundreds of MiB dirty; their writeback would run on
+        # the same two cores as the starts.
+        self.settle_disk()
         for i in range(total):
             for s in servers:
                 if s.alive():
