@@ -44,8 +44,9 @@ LISTING_REPEAT = 5
 
 # pull_reps: one pull of 1 GiB takes a quarter to half a second, and on two cores its rate swings
 # with where the scheduler puts client and server (2.0 to 7.2 GB/s for the same server within one
-# run); more runs are cheap there and steady the median (9 runs still moved it by 1.5x). ram_pushes: pushes into RAM per push run
-# (about a second each); one push there moves with whatever else the machine does.
+# run); more runs are cheap there and steady the median (9 runs still moved it by 1.5x).
+# ram_pushes: pushes into RAM per push run (about a second each); one push there moves with
+# whatever else the machine does.
 FULL = dict(big=1 * GiB, huge=5 * GiB, chunk=10 * MiB, seconds=10, reps=3, pull_reps=21,
             ram_pushes=3, starts=7,
             tags_small=1000, tags_big=10000, repos=10000, page=1000, conc=200,
@@ -54,6 +55,18 @@ QUICK = dict(big=64 * MiB, huge=256 * MiB, chunk=10 * MiB, seconds=2, reps=1, pu
              ram_pushes=1, starts=3,
              tags_small=100, tags_big=100, repos=100, page=10, conc=50,
              settle=0.5, openssl_seconds=1)
+
+
+def check_pushed(base, digest, size):
+    """A pushed blob must read back (HEAD) with the pushed size."""
+    cl = httpc.Client(base)
+    try:
+        _, h, _ = cl.request("HEAD", f"/v2/{PUSH_REPO}/blobs/{digest}", expect=200)
+    finally:
+        cl.close()
+    if int(h.get("content-length", -1)) != size:
+        raise httpc.HttpError(f"pushed blob reads back with Content-Length "
+                              f"{h.get('content-length')}")
 
 
 def human_size(n):
@@ -552,14 +565,15 @@ class Bench:
                             self.ceiling_runs.setdefault(
                                 "sink_upload_MBps" if name == "sink" else "nginx_sink_upload_MBps",
                                 []).append(c["big"] / dt / 1e6)
-                for k in range(c["ram_pushes"]):
-                    if mode != "monolithic" or "berth" not in self.servers or not self.ram_dir():
-                        break
+                ram = None
+                if mode == "monolithic" and "berth" in self.servers:
+                    ram = self.ram_dir()
+                for k in range(c["ram_pushes"] if ram else 0):
                     self.settle_disk()
                     self.log(f"monolithic push {big} [berth, data in RAM] run "
                              f"{rep * c['ram_pushes'] + k + 1}/{c['reps'] * c['ram_pushes']}")
                     r = self.attempt("monolithic push (RAM)", None,
-                                     lambda: self.push_into_ram(digest))
+                                     lambda: self.push_into_ram(digest, ram))
                     if r:
                         self.res.add("push_mono_ram", "berth", c["big"] / r / 1e6)
                 for s in self.regs():
@@ -575,16 +589,7 @@ class Bench:
                             dt = httpc.push_chunked(s.base, PUSH_REPO, self.big_fd, c["big"],
                                                     digest, c["chunk"])
                         cpu = s.cpu() - cpu0
-                        # The blob must read back with the pushed size.
-                        cl = httpc.Client(s.base)
-                        try:
-                            _, h, _ = cl.request("HEAD", f"/v2/{PUSH_REPO}/blobs/{digest}",
-                                                 expect=200)
-                        finally:
-                            cl.close()
-                        if int(h.get("content-length", -1)) != c["big"]:
-                            raise httpc.HttpError(f"pushed blob reads back with Content-Length "
-                                                  f"{h.get('content-length')}")
+                        check_pushed(s.base, digest, c["big"])
                         return dt, cpu
                     r = self.attempt(f"{mode} push", s, do_push)
                     if r:
@@ -653,24 +658,17 @@ class Bench:
             self.res.notes.append(note)
         return None
 
-    def push_into_ram(self, digest):
-        """The monolithic push once more, into a fresh berth whose data directory is in RAM
-        (tmpfs), so no disk is involved: what the push costs the machine's two cores alone.
-        Returns seconds, as push_monolithic."""
+    def push_into_ram(self, digest, ram):
+        """The monolithic push once more, into a fresh berth whose data directory is under `ram`
+        (a tmpfs, from ram_dir()), so no disk is involved: what the push costs the machine's two
+        cores alone. Returns seconds, as push_monolithic."""
         size = self.cfg["big"]
-        work = tempfile.mkdtemp(prefix="berth-bench-ram.", dir=self.ram_dir())
+        work = tempfile.mkdtemp(prefix="berth-bench-ram.", dir=ram)
         b = srv.Berth(work, self.log, self.servers["berth"].binary)
         try:
             b.start()
             dt = httpc.push_monolithic(b.base, PUSH_REPO, self.big_fd, size, digest, True)
-            cl = httpc.Client(b.base)
-            try:
-                _, h, _ = cl.request("HEAD", f"/v2/{PUSH_REPO}/blobs/{digest}", expect=200)
-            finally:
-                cl.close()
-            if int(h.get("content-length", -1)) != size:
-                raise httpc.HttpError(f"pushed blob reads back with Content-Length "
-                                      f"{h.get('content-length')}")
+            check_pushed(b.base, digest, size)
             return dt
         finally:
             b.stop()
@@ -905,15 +903,18 @@ class Bench:
             self.verify_static()
         # Each part starts from a clean page cache state: no part pays for the writeback of the
         # part before it (the pushes leave GiBs dirty, and disk I/O here takes the same CPUs).
-        for part, fn in (("small", self.small_loads), ("listings", self.listings),
-                         ("blobs", self.blob_loads), ("push", self.pushes), ("pull", self.pulls),
-                         ("huge", self.huge_push)):
-            if part == "push" and "pull" in want and "push" not in want:
-                fn = lambda: self.pushes(measure=False)  # noqa: E731 - the blob for the pull
-            elif part not in want:
-                continue
-            self.settle_disk()
-            fn()
+        steps = (("small" in want, self.small_loads),
+                 ("listings" in want, self.listings),
+                 ("blobs" in want, self.blob_loads),
+                 # Without "push" this only puts the big blob in place for the pull.
+                 ("push" in want or "pull" in want,
+                  lambda: self.pushes(measure="push" in want)),
+                 ("pull" in want, self.pulls),
+                 ("huge" in want, self.huge_push))
+        for wanted, step in steps:
+            if wanted:
+                self.settle_disk()
+                step()
 
         sha = self.res.ceilings.get("sha256_MBps")
         for key, runs in self.ceiling_runs.items():
